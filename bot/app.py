@@ -1,0 +1,109 @@
+"""The composition root: builds every service, runs the bot, and closes it all in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from datetime import UTC, datetime
+
+import aiohttp
+import discord
+import yarl
+
+from bot.client import PaperBot
+from bot.config import Settings
+from bot.core.hf_source import HFSource
+from bot.core.poller import Poller
+from bot.core.scheduler import Scheduler
+from bot.core.status import StatusSource
+from bot.core.store import Store
+from cogs.status import StatusCog
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+POLL_JOB = "poll"
+
+TOKEN_REJECTED = (
+    "Discord rejected DISCORD_TOKEN. Copy the token again from the Developer Portal "
+    "(Bot > Reset Token) into .env; see README.md, section 'Create the Discord application'."
+)
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Redirect discord.py to another REST base and gateway (a local fake, in tests)."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
+    """Run until Discord disconnects for good, `stop` is set, or SIGINT/SIGTERM arrives."""
+    assert settings.discord_token, "run_bot needs a token; the CLI checks for it"
+    point_discord_at(settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            await Store.open(settings.db_path) as store,
+        ):
+            scheduler = Scheduler()
+            try:
+                bot = build(settings, http, store, scheduler)
+                return await _serve(bot, settings.discord_token, scheduler, stop)
+            finally:
+                await scheduler.shutdown()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+
+
+def build(
+    settings: Settings, http: aiohttp.ClientSession, store: Store, scheduler: Scheduler
+) -> PaperBot:
+    """Wire the services together; the one place that knows every concrete class."""
+    source = HFSource(http, settings.hf_endpoint)
+    poller = Poller(
+        source,
+        store.upsert_papers,
+        store,
+        settings.feeds,
+        interval_seconds=settings.poll_seconds,
+    )
+    scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
+    status = StatusSource(
+        store, settings.feeds, datetime.now(UTC), lambda: scheduler.next_run(POLL_JOB)
+    )
+    return PaperBot(meta=store, cogs=[StatusCog(status)], dev_guild=settings.dev_guild)
+
+
+async def _serve(bot: PaperBot, token: str, scheduler: Scheduler, stop: asyncio.Event) -> int:
+    async with bot:
+        runner = asyncio.create_task(bot.start(token), name="discord")
+        stopper = asyncio.create_task(stop.wait(), name="stop")
+        scheduler.start()
+        done, _pending = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if runner in done:
+            error = runner.exception()
+            if isinstance(error, discord.LoginFailure):
+                print(f"paperbot: {TOKEN_REJECTED}", file=sys.stderr)
+                return EXIT_USAGE
+            if error is not None:
+                log.error("the Discord connection failed", exc_info=error)
+                return EXIT_FAILURE
+            return EXIT_OK
+        log.info("shutting down")
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await runner
+        return EXIT_OK

@@ -1,0 +1,169 @@
+"""The `paperbot` command: run | preview | db migrate | db backup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiohttp
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings, log_settings_warnings
+from bot.core.errors import SourceError
+from bot.core.hf_parser import parse_body
+from bot.core.hf_source import HFSource
+from bot.core.models import Paper
+from bot.core.poller import fetch_feed, utc_now
+from bot.core.store import Store
+from bot.logs import setup_logging
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal "
+    "(https://discord.com/developers/applications), copy its token into .env as "
+    "DISCORD_TOKEN=..., and see README.md, section 'Create the Discord application'."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paperbot", description="Hugging Face Daily and Trending Papers in Discord."
+    )
+    parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="run the bot (needs DISCORD_TOKEN)")
+
+    preview = commands.add_parser(
+        "preview", help="fetch papers once and print them; needs neither Discord nor the database"
+    )
+    preview.add_argument(
+        "--source",
+        metavar="URL-or-FILE",
+        help="a daily_papers URL or a JSON file of that shape (default: the configured feeds)",
+    )
+    preview.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N papers")
+    preview.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("migrate", help="bring the database schema up to date")
+    backup = db_commands.add_parser("backup", help="copy the database (safe while the bot runs)")
+    backup.add_argument("path", type=Path, help="where to write the copy")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    setup_logging(settings.log_level, [settings.discord_token])
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "preview":
+        return asyncio.run(_preview(settings, args.source, args.limit, args.json))
+    if args.db_command == "migrate":
+        return asyncio.run(_migrate(settings))
+    return asyncio.run(_backup(settings, args.path))
+
+
+def _run(settings: Settings) -> int:
+    if not settings.discord_token:
+        return _fail(NO_TOKEN, EXIT_USAGE)
+    log_settings_warnings(settings)
+    from bot.app import run_bot  # imported here so that preview and db never load discord.py
+
+    return asyncio.run(run_bot(settings))
+
+
+async def _preview(settings: Settings, source: str | None, limit: int | None, as_json: bool) -> int:
+    try:
+        papers = await _fetch_preview(settings, source)
+    except (SourceError, OSError) as exc:
+        return _fail(f"cannot read {source or settings.hf_endpoint}: {exc}", EXIT_FAILURE)
+    shown = papers[:limit] if limit else papers
+    if as_json:
+        payload = {
+            "papers": [
+                {"id": p.id, "title": p.title, "upvotes": p.upvotes, "url": p.hf_url} for p in shown
+            ]
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(shown))
+    return EXIT_OK
+
+
+async def _fetch_preview(settings: Settings, source: str | None) -> list[Paper]:
+    if source is not None and not source.startswith(("http://", "https://")):
+        body = await asyncio.to_thread(Path(source).read_bytes)
+        return parse_body(body).papers
+    async with aiohttp.ClientSession() as session:
+        hf = HFSource(session, settings.hf_endpoint)
+        if source is not None:
+            return await hf.fetch_list(source)
+        papers: dict[str, Paper] = {}
+        for feed in settings.feeds:
+            for paper in await fetch_feed(hf, feed, utc_now()):
+                papers.setdefault(paper.id, paper)
+        return sorted(papers.values(), key=lambda p: p.upvotes, reverse=True)
+
+
+def format_table(papers: Sequence[Paper]) -> str:
+    """A plain table: id, upvotes, title (cut to the terminal's width)."""
+    width = shutil.get_terminal_size((100, 24)).columns
+    id_width = max([len("ID"), *(len(p.id) for p in papers)])
+    title_width = max(width - id_width - 10, 20)
+    lines = [f"{'ID':<{id_width}}  {'UPVOTES':>7}  TITLE"]
+    for paper in papers:
+        title = paper.title
+        if len(title) > title_width:
+            title = title[: title_width - 1] + "…"
+        lines.append(f"{paper.id:<{id_width}}  {paper.upvotes:>7}  {title}")
+    lines.append(f"{len(papers)} paper{'s' if len(papers) != 1 else ''}")
+    return "\n".join(lines)
+
+
+async def _migrate(settings: Settings) -> int:
+    try:
+        async with await Store.open(settings.db_path) as store:
+            version = await store.schema_version()
+    except (OSError, RuntimeError, ValueError) as exc:
+        return _fail(f"cannot migrate {settings.db_path}: {exc}", EXIT_FAILURE)
+    print(f"{settings.db_path}: schema version {version}")
+    return EXIT_OK
+
+
+async def _backup(settings: Settings, destination: Path) -> int:
+    if not settings.db_path.is_file():
+        return _fail(f"no database at {settings.db_path} (set PAPERBOT_DB)", EXIT_FAILURE)
+    try:
+        async with await Store.open(settings.db_path, migrate=False) as store:
+            written = await store.backup(destination)
+    except (OSError, RuntimeError, ValueError) as exc:
+        return _fail(f"cannot back up to {destination}: {exc}", EXIT_FAILURE)
+    print(f"backed up {settings.db_path} to {written}")
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"paperbot: {message}", file=sys.stderr)
+    return code

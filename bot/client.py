@@ -1,0 +1,147 @@
+"""The discord.py client: the bot, its command tree and its one error path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import UserError
+
+log = logging.getLogger(__name__)
+
+COMMANDS_HASH_KEY = "commands_hash"
+APOLOGY = (
+    "Sorry, something went wrong on our side. The bot's admin can find the details in its log."
+)
+
+
+class MetaStore(Protocol):
+    """What the bot needs from the store: a place to keep the synced commands' hash."""
+
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+
+class PaperTree(app_commands.CommandTree[Any]):
+    """The one error path: user mistakes become an ephemeral message, the rest is logged."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        message = user_message(original)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "command /%s failed (user %s, guild %s, channel %s)",
+                command,
+                interaction.user.id,
+                interaction.guild_id,
+                interaction.channel_id,
+                exc_info=original,
+            )
+            message = APOLOGY
+        await reply_ephemeral(interaction, message)
+
+
+def user_message(error: BaseException) -> str | None:
+    """The message a user sees for an error, or None when it is a bug to log."""
+    if isinstance(error, UserError):
+        return str(error)
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"You need the {needed} permission to do that in this channel."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works only in a server, not in direct messages."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    if isinstance(error, app_commands.TransformerError):
+        return f"`{error.value}` is not a valid value for that option."
+    return None
+
+
+async def reply_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        else:
+            await interaction.response.send_message(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+class PaperBot(commands.Bot):
+    """The bot. Cogs and persistent items arrive ready-made from the composition root."""
+
+    def __init__(
+        self,
+        *,
+        meta: MetaStore,
+        cogs: Sequence[commands.Cog] = (),
+        dynamic_items: Sequence[type[discord.ui.DynamicItem[Any]]] = (),
+        dev_guild: int | None = None,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channels and permissions; no privileged intent is needed
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            tree_cls=PaperTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self._meta = meta
+        self._initial_cogs = list(cogs)
+        self._dynamic_items = list(dynamic_items)
+        self._dev_guild = dev_guild
+
+    async def setup_hook(self) -> None:
+        for cog in self._initial_cogs:
+            await self.add_cog(cog)
+        if self._dynamic_items:
+            self.add_dynamic_items(*self._dynamic_items)
+        await self.sync_commands()
+
+    def commands_hash(self) -> str:
+        """A hash of the command set as Discord would receive it, for this application."""
+        payload = {
+            "application": self.application_id,
+            "commands": [c.to_dict(self.tree) for c in self.tree.get_commands()],
+        }
+        encoded = json.dumps(payload, sort_keys=True, default=str).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    async def sync_commands(self) -> bool:
+        """Sync slash commands when they changed (or always, to the development guild)."""
+        if self._dev_guild is not None:
+            guild = discord.Object(id=self._dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to development guild %s", len(synced), self._dev_guild)
+            return True
+        digest = self.commands_hash()
+        if await self._meta.get_meta(COMMANDS_HASH_KEY) == digest:
+            log.info("slash commands unchanged since the last sync; not syncing")
+            return False
+        synced = await self.tree.sync()
+        await self._meta.set_meta(COMMANDS_HASH_KEY, digest)
+        log.info("synced %d global slash commands", len(synced))
+        return True
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("connected as %s (id %s) to %d servers", user, user and user.id, len(self.guilds))

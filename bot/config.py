@@ -1,0 +1,138 @@
+"""Settings, read once from the environment and `.env` when the program starts."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+FEEDS = ("daily", "trending")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DB = "data/paperbot.db"
+DEFAULT_POLL_SECONDS = 600
+DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+
+
+class ConfigError(Exception):
+    """A setting with a value paperbot cannot use. The message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: str | None = field(default=None, repr=False)
+    db_path: Path = Path(DEFAULT_DB)
+    poll_seconds: int = DEFAULT_POLL_SECONDS
+    hf_endpoint: str = DEFAULT_HF_ENDPOINT
+    feeds: tuple[str, ...] = FEEDS
+    dev_guild: int | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str | None]) -> Settings:
+        """Build settings from a mapping of variables; raises `ConfigError` on a bad value."""
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value is not None and value.strip() else None
+
+        return cls(
+            discord_token=get("DISCORD_TOKEN"),
+            db_path=Path(get("PAPERBOT_DB") or DEFAULT_DB),
+            poll_seconds=_int_setting(
+                "PAPERBOT_POLL_SECONDS", get("PAPERBOT_POLL_SECONDS"), DEFAULT_POLL_SECONDS
+            ),
+            hf_endpoint=_url_setting("HF_ENDPOINT", get("HF_ENDPOINT") or DEFAULT_HF_ENDPOINT),
+            feeds=_feeds_setting(get("PAPERBOT_FEEDS")),
+            dev_guild=_guild_setting(get("PAPERBOT_DEV_GUILD")),
+            discord_api_base=_optional_url("DISCORD_API_BASE", get("DISCORD_API_BASE")),
+            discord_gateway_url=_optional_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL")),
+            log_level=_log_level(get("LOG_LEVEL")),
+        )
+
+    def warnings(self) -> list[str]:
+        notes = []
+        if self.poll_seconds < 60:
+            notes.append(
+                f"PAPERBOT_POLL_SECONDS={self.poll_seconds} is below 60: Hugging Face allows "
+                "about 500 requests per 5 minutes per IP; use a short interval only for testing"
+            )
+        return notes
+
+
+def load_settings(env_file: Path | str = ".env") -> Settings:
+    """Settings from `.env` (if present) overlaid by the process environment."""
+    merged: dict[str, str | None] = {}
+    if Path(env_file).is_file():
+        merged.update(dotenv_values(env_file))
+    merged.update(os.environ)
+    return Settings.from_mapping(merged)
+
+
+def log_settings_warnings(settings: Settings) -> None:
+    for note in settings.warnings():
+        logging.getLogger("bot.config").warning(note)
+
+
+def _int_setting(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a whole number of seconds, at least 1 (got {raw!r})")
+    return value
+
+
+def _url_setting(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as https://huggingface.co")
+    return raw.rstrip("/")
+
+
+def _optional_url(name: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
+        raise ConfigError(f"{name} must be a URL such as http://127.0.0.1:8080/api/v10")
+    return raw.rstrip("/") if parts.scheme.startswith("http") else raw
+
+
+def _feeds_setting(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return FEEDS
+    feeds = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    unknown = [feed for feed in feeds if feed not in FEEDS]
+    if unknown or not feeds:
+        shown = ", ".join(unknown) if unknown else "nothing"
+        raise ConfigError(
+            f"PAPERBOT_FEEDS accepts a comma list of {' and '.join(FEEDS)} (got {shown})"
+        )
+    return feeds
+
+
+def _guild_setting(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"PAPERBOT_DEV_GUILD must be a numeric guild id (got {raw!r})")
+    return int(raw)
+
+
+def _log_level(raw: str | None) -> str:
+    if raw is None:
+        return "INFO"
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL accepts {', '.join(LOG_LEVELS)} (got {raw!r})")
+    return level

@@ -1,0 +1,1 @@
+"""The core of paperbot: everything that does not know about Discord."""

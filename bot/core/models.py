@@ -1,0 +1,60 @@
+"""Plain data the core passes around. Frozen, so nothing changes them behind a caller's back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper as Hugging Face describes it, keyed by its canonical arXiv id."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    submitted_at: datetime | None = None
+    upvotes: int = 0
+    num_comments: int = 0
+    github_repo: str | None = None
+    github_stars: int | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    project_page: str | None = None
+    thumbnail: str | None = None
+    first_seen: datetime | None = field(default=None, compare=False)
+    last_seen: datetime | None = field(default=None, compare=False)
+
+    @property
+    def hf_url(self) -> str:
+        return f"https://huggingface.co/papers/{self.id}"
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """One poll of one feed, as the poll log keeps it."""
+
+    feed: str
+    started_at: datetime
+    finished_at: datetime
+    papers_seen: int
+    papers_new: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What storing one batch of papers changed."""
+
+    seen: int
+    new: int

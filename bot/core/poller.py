@@ -1,0 +1,104 @@
+"""One poll: fetch every configured feed and store what it returned.
+
+Feeds are independent: one failing feed is logged and recorded, and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from bot.core.errors import SourceError
+from bot.core.hf_source import daily_dates
+from bot.core.models import IngestResult, Paper, PollRecord
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Ingest = Callable[[Sequence[Paper], datetime], Awaitable[IngestResult]]
+
+
+class PaperSource(Protocol):
+    async def daily(self, day: date | None = None, *, sort: str | None = None) -> list[Paper]: ...
+
+    async def paper(self, paper_id: str) -> Paper | None: ...
+
+    async def search(self, query: str, *, limit: int = 20) -> list[Paper]: ...
+
+
+class PollLog(Protocol):
+    async def record_poll(self, record: PollRecord) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Poller:
+    """Fetches the configured feeds and hands their papers to `ingest` (store + matching)."""
+
+    def __init__(
+        self,
+        source: PaperSource,
+        ingest: Ingest,
+        poll_log: PollLog,
+        feeds: Sequence[str],
+        *,
+        interval_seconds: int,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._source = source
+        self._ingest = ingest
+        self._log = poll_log
+        self._feeds = tuple(feeds)
+        self._interval = timedelta(seconds=interval_seconds)
+        self._clock = clock
+
+    async def poll(self) -> list[PollRecord]:
+        """Poll every feed once; never raises for a feed's failure."""
+        return [await self.poll_feed(feed) for feed in self._feeds]
+
+    async def poll_feed(self, feed: str) -> PollRecord:
+        started = self._clock()
+        seen = new = 0
+        error: str | None = None
+        try:
+            papers = await self._fetch(feed, started)
+            result = await self._ingest(papers, self._clock())
+            seen, new = result.seen, result.new
+        except Exception as exc:
+            error = str(exc) or exc.__class__.__name__
+            log.warning(
+                "poll of feed %r failed: %s; next attempt at %s",
+                feed,
+                error,
+                (started + self._interval).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                exc_info=not _expected(exc),
+            )
+        else:
+            log.info("polled feed %r: %d papers, %d new", feed, seen, new)
+        record = PollRecord(feed, started, self._clock(), seen, new, error)
+        await self._log.record_poll(record)
+        return record
+
+    async def _fetch(self, feed: str, now: datetime) -> list[Paper]:
+        return await fetch_feed(self._source, feed, now)
+
+
+async def fetch_feed(source: PaperSource, feed: str, now: datetime) -> list[Paper]:
+    """The papers of one feed: `trending`, or `daily` (today's list and yesterday's)."""
+    if feed == "trending":
+        return await source.daily(sort="trending")
+    if feed == "daily":
+        papers: dict[str, Paper] = {}
+        for day in daily_dates(now):
+            for paper in await source.daily(day):
+                papers.setdefault(paper.id, paper)
+        return list(papers.values())
+    raise ValueError(f"unknown feed {feed!r}")
+
+
+def _expected(exc: Exception) -> bool:
+    return isinstance(exc, SourceError)

@@ -1,0 +1,56 @@
+"""What `/paperbot status` reports, gathered without knowing about Discord."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot import __version__
+from bot.core.models import PollRecord
+
+NextPoll = Callable[[], datetime | None]
+
+
+class StatusStore(Protocol):
+    async def latest_polls(self) -> list[PollRecord]: ...
+
+    async def paper_count(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BotStatus:
+    version: str
+    uptime: timedelta
+    feeds: tuple[str, ...]
+    last_polls: tuple[PollRecord, ...]
+    next_poll: datetime | None
+    papers_stored: int
+
+
+class StatusSource:
+    """Reads the figures the status command shows."""
+
+    def __init__(
+        self,
+        store: StatusStore,
+        feeds: tuple[str, ...],
+        started_at: datetime,
+        next_poll: NextPoll,
+    ) -> None:
+        self._store = store
+        self._feeds = feeds
+        self._started_at = started_at
+        self._next_poll = next_poll
+
+    async def status(self, now: datetime) -> BotStatus:
+        polls = {p.feed: p for p in await self._store.latest_polls()}
+        return BotStatus(
+            version=__version__,
+            uptime=now - self._started_at,
+            feeds=self._feeds,
+            last_polls=tuple(polls[f] for f in self._feeds if f in polls),
+            next_poll=self._next_poll(),
+            papers_stored=await self._store.paper_count(),
+        )

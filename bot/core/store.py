@@ -1,0 +1,322 @@
+"""SQLite storage: the one place that speaks SQL.
+
+One aiosqlite connection in autocommit mode; every write runs inside an explicit
+`BEGIN IMMEDIATE ... COMMIT` so that a batch is stored whole or not at all. Every method returns
+frozen dataclasses, never rows, and binds every parameter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from bot.core.models import IngestResult, Paper, PollRecord
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5000
+
+_PAPER_COLUMNS = (
+    "id, title, abstract, authors, published_at, submitted_at, upvotes, num_comments, "
+    "github_repo, github_stars, ai_summary, ai_keywords, project_page, thumbnail, "
+    "first_seen, last_seen"
+)
+
+
+def to_iso(moment: datetime) -> str:
+    """Timestamps are stored as fixed-width UTC ISO strings, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) for every bundled migration, in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("bot.core.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort()
+    for expected, (version, name, _sql) in enumerate(found, start=1):
+        if version != expected:
+            raise RuntimeError(f"migration {name} is out of sequence (expected {expected:04d})")
+    return found
+
+
+class Store:
+    """The paperbot database."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Self:
+        """Open (creating the file and its folder if needed) and bring the schema up to date."""
+        db_path = Path(path)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(db_path, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            store = cls(conn, db_path)
+            if migrate:
+                await store.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        row = await self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the database; returns the resulting version."""
+        async with self._lock:
+            current = await self.schema_version()
+            available = migrations()
+            if current > len(available):
+                raise RuntimeError(
+                    f"the database is at schema version {current}, newer than this paperbot "
+                    f"({len(available)}); upgrade paperbot"
+                )
+            for version, name, sql in available[current:]:
+                log.info("applying migration %s", name)
+                try:
+                    # Each script carries its own BEGIN ... COMMIT and sets user_version.
+                    await self._conn.executescript(sql)
+                except sqlite3.Error:
+                    if self._conn.in_transaction:
+                        await self._conn.rollback()
+                    raise
+                if await self.schema_version() != version:
+                    raise RuntimeError(f"migration {name} did not set user_version = {version}")
+            return await self.schema_version()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; commits on success, rolls back on any exception."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.rollback()
+                raise
+            await self._conn.commit()
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return row
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return list(rows)
+
+    # -- papers --------------------------------------------------------------------------------
+
+    async def upsert_papers(self, papers: Iterable[Paper], now: datetime) -> IngestResult:
+        """Store papers: new ones get `first_seen = now`; known ones keep it, with fresh counts."""
+        batch = list(papers)
+        async with self.transaction() as conn:
+            new = await upsert_papers_in(conn, batch, now)
+        return IngestResult(seen=len(batch), new=len(new))
+
+    async def get_paper(self, paper_id: str) -> Paper | None:
+        row = await self._one(f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,))
+        return paper_from_row(row) if row else None
+
+    async def paper_count(self) -> int:
+        row = await self._one("SELECT count(*) FROM papers")
+        return int(row[0]) if row else 0
+
+    # -- poll log ------------------------------------------------------------------------------
+
+    async def record_poll(self, record: PollRecord) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO poll_log (feed, started_at, finished_at, papers_seen, papers_new, "
+                "error) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.feed,
+                    to_iso(record.started_at),
+                    to_iso(record.finished_at),
+                    record.papers_seen,
+                    record.papers_new,
+                    record.error,
+                ),
+            )
+
+    async def latest_polls(self) -> list[PollRecord]:
+        """The most recent poll of every feed, ordered by feed name."""
+        rows = await self._all(
+            "SELECT feed, started_at, finished_at, papers_seen, papers_new, error FROM poll_log "
+            "WHERE id IN (SELECT max(id) FROM poll_log GROUP BY feed) ORDER BY feed"
+        )
+        return [_poll_from_row(row) for row in rows]
+
+    async def last_success(self, feed: str) -> datetime | None:
+        row = await self._one(
+            "SELECT max(finished_at) FROM poll_log WHERE feed = ? AND error IS NULL", (feed,)
+        )
+        return from_iso(row[0]) if row and row[0] else None
+
+    # -- meta ----------------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- backup --------------------------------------------------------------------------------
+
+    async def backup(self, destination: Path | str) -> Path:
+        """Copy the database with SQLite's online backup; safe while other writers run.
+
+        The copy is written beside the destination and renamed into place, so a failed backup
+        never leaves a half-written file under the destination's name.
+        """
+        target = Path(destination)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.unlink(missing_ok=True)
+        async with aiosqlite.connect(partial) as dest:
+            await self._conn.backup(dest)
+        os.replace(partial, target)
+        return target
+
+
+async def upsert_papers_in(
+    conn: aiosqlite.Connection, papers: Sequence[Paper], now: datetime
+) -> set[str]:
+    """Upsert inside an open transaction; returns the ids that were not stored before."""
+    if not papers:
+        return set()
+    ids = [p.id for p in papers]
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        async with conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk) as cur:
+            known.update([str(row[0]) for row in await cur.fetchall()])
+    stamp = to_iso(now)
+    await conn.executemany(
+        f"INSERT INTO papers ({_PAPER_COLUMNS}) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET "
+        "title = excluded.title, abstract = excluded.abstract, authors = excluded.authors, "
+        "published_at = coalesce(excluded.published_at, papers.published_at), "
+        "submitted_at = coalesce(excluded.submitted_at, papers.submitted_at), "
+        "upvotes = excluded.upvotes, "
+        "num_comments = excluded.num_comments, "
+        "github_repo = coalesce(excluded.github_repo, papers.github_repo), "
+        "github_stars = coalesce(excluded.github_stars, papers.github_stars), "
+        "ai_summary = coalesce(excluded.ai_summary, papers.ai_summary), "
+        "ai_keywords = CASE WHEN excluded.ai_keywords = '[]' THEN papers.ai_keywords "
+        "ELSE excluded.ai_keywords END, "
+        "project_page = coalesce(excluded.project_page, papers.project_page), "
+        "thumbnail = coalesce(excluded.thumbnail, papers.thumbnail), "
+        "last_seen = excluded.last_seen",
+        [_paper_params(p, stamp) for p in papers],
+    )
+    return {i for i in ids if i not in known}
+
+
+def _paper_params(paper: Paper, stamp: str) -> tuple[Any, ...]:
+    return (
+        paper.id,
+        paper.title,
+        paper.abstract,
+        json.dumps(list(paper.authors), ensure_ascii=False),
+        to_iso(paper.published_at) if paper.published_at else None,
+        to_iso(paper.submitted_at) if paper.submitted_at else None,
+        paper.upvotes,
+        paper.num_comments,
+        paper.github_repo,
+        paper.github_stars,
+        paper.ai_summary,
+        json.dumps(list(paper.ai_keywords), ensure_ascii=False),
+        paper.project_page,
+        paper.thumbnail,
+        stamp,
+        stamp,
+    )
+
+
+def paper_from_row(row: sqlite3.Row) -> Paper:
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=tuple(json.loads(row["authors"])),
+        published_at=from_iso(row["published_at"]),
+        submitted_at=from_iso(row["submitted_at"]),
+        upvotes=row["upvotes"],
+        num_comments=row["num_comments"],
+        github_repo=row["github_repo"],
+        github_stars=row["github_stars"],
+        ai_summary=row["ai_summary"],
+        ai_keywords=tuple(json.loads(row["ai_keywords"])),
+        project_page=row["project_page"],
+        thumbnail=row["thumbnail"],
+        first_seen=from_iso(row["first_seen"]),
+        last_seen=from_iso(row["last_seen"]),
+    )
+
+
+def _poll_from_row(row: sqlite3.Row) -> PollRecord:
+    started = from_iso(row["started_at"])
+    finished = from_iso(row["finished_at"])
+    assert started is not None
+    assert finished is not None
+    return PollRecord(
+        feed=row["feed"],
+        started_at=started,
+        finished_at=finished,
+        papers_seen=row["papers_seen"],
+        papers_new=row["papers_new"],
+        error=row["error"],
+    )

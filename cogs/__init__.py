@@ -1,0 +1,1 @@
+"""Thin slash-command adapters: typed options in, one core call, one rendered reply."""

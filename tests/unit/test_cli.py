@@ -1,0 +1,89 @@
+"""The `paperbot` command, run as a user runs it: a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import FIXTURES
+
+SAMPLE = FIXTURES / "hf-api" / "daily_papers_sample1.json"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def paperbot(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "DISCORD_", "HF_"))
+    }
+    clean.update(env)
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
+    result = paperbot("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN is not set" in result.stderr
+    assert "README.md" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()  # nothing started, nothing created
+
+
+def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = paperbot("run", cwd=tmp_path, DISCORD_TOKEN="x", PAPERBOT_FEEDS="weekly")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "PAPERBOT_FEEDS" in result.stderr
+
+
+def test_preview_from_a_file_prints_every_paper(tmp_path: Path) -> None:
+    items = json.loads(SAMPLE.read_text())
+    result = paperbot("preview", "--source", str(SAMPLE), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for item in items:
+        assert item["paper"]["id"] in result.stdout
+    assert f"{len(items)} papers" in result.stdout
+
+
+def test_preview_json_and_limit(tmp_path: Path) -> None:
+    result = paperbot("preview", "--source", str(SAMPLE), "--limit", "3", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    papers = json.loads(result.stdout)["papers"]
+    assert len(papers) == 3
+    assert set(papers[0]) == {"id", "title", "upvotes", "url"}
+    assert papers[0]["url"] == f"https://huggingface.co/papers/{papers[0]['id']}"
+
+
+def test_preview_of_an_unreadable_source_is_one_message_and_exit_1(tmp_path: Path) -> None:
+    missing = paperbot("preview", "--source", str(tmp_path / "nope.json"), cwd=tmp_path)
+    assert missing.returncode == 1
+    assert "cannot read" in missing.stderr
+    html = tmp_path / "page.json"
+    html.write_text("<html>oops</html>")
+    garbage = paperbot("preview", "--source", str(html), cwd=tmp_path)
+    assert garbage.returncode == 1
+    assert "HTML page" in garbage.stderr
+    assert "Traceback" not in garbage.stderr + missing.stderr
+
+
+def test_db_migrate_and_backup(tmp_path: Path) -> None:
+    db = tmp_path / "state" / "bot.db"
+    migrated = paperbot("db", "migrate", cwd=tmp_path, PAPERBOT_DB=str(db))
+    assert migrated.returncode == 0, migrated.stderr
+    assert "schema version" in migrated.stdout
+    backup = paperbot("db", "backup", str(tmp_path / "copy.db"), cwd=tmp_path, PAPERBOT_DB=str(db))
+    assert backup.returncode == 0, backup.stderr
+    assert (tmp_path / "copy.db").stat().st_size > 0
+    absent = paperbot(
+        "db", "backup", str(tmp_path / "x.db"), cwd=tmp_path, PAPERBOT_DB=str(tmp_path / "none.db")
+    )
+    assert absent.returncode == 1
+    assert "no database" in absent.stderr

@@ -1,0 +1,74 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def test_defaults_when_nothing_is_set() -> None:
+    settings = Settings.from_mapping({})
+    assert settings.discord_token is None
+    assert settings.db_path == Path("data/paperbot.db")
+    assert settings.poll_seconds == 600
+    assert settings.hf_endpoint == "https://huggingface.co"
+    assert settings.feeds == ("daily", "trending")
+    assert settings.dev_guild is None
+    assert settings.warnings() == []
+
+
+def test_values_are_read_and_normalised() -> None:
+    settings = Settings.from_mapping(
+        {
+            "DISCORD_TOKEN": " abc.def.ghi ",
+            "PAPERBOT_POLL_SECONDS": "1",
+            "PAPERBOT_FEEDS": "Trending, daily,trending",
+            "HF_ENDPOINT": "http://127.0.0.1:9/",
+            "PAPERBOT_DEV_GUILD": "123",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.discord_token == "abc.def.ghi"
+    assert settings.feeds == ("trending", "daily")
+    assert settings.hf_endpoint == "http://127.0.0.1:9"
+    assert settings.dev_guild == 123
+    assert settings.log_level == "DEBUG"
+    assert "below 60" in settings.warnings()[0]
+
+
+def test_the_token_never_shows_in_the_settings_repr() -> None:
+    assert "s3cret-token" not in repr(Settings.from_mapping({"DISCORD_TOKEN": "s3cret-token"}))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PAPERBOT_POLL_SECONDS", "ten", "PAPERBOT_POLL_SECONDS must be a whole number"),
+        ("PAPERBOT_POLL_SECONDS", "0", "at least 1"),
+        (
+            "PAPERBOT_FEEDS",
+            "daily,weekly",
+            "PAPERBOT_FEEDS accepts a comma list of daily and trending",
+        ),
+        ("PAPERBOT_FEEDS", ",", "PAPERBOT_FEEDS accepts"),
+        ("HF_ENDPOINT", "huggingface.co", "HF_ENDPOINT must be an http"),
+        ("PAPERBOT_DEV_GUILD", "my-guild", "PAPERBOT_DEV_GUILD must be a numeric guild id"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL accepts"),
+        ("DISCORD_API_BASE", "nope", "DISCORD_API_BASE must be a URL"),
+    ],
+)
+def test_bad_values_name_the_setting_and_what_it_accepts(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        Settings.from_mapping({name: value})
+    assert "\n" not in str(caught.value)
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("PAPERBOT_POLL_SECONDS=120\nPAPERBOT_DB=from-file.db\n")
+    monkeypatch.setenv("PAPERBOT_POLL_SECONDS", "300")
+    monkeypatch.delenv("PAPERBOT_DB", raising=False)
+    settings = load_settings(env_file)
+    assert settings.poll_seconds == 300
+    assert settings.db_path == Path("from-file.db")

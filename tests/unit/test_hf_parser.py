@@ -1,0 +1,147 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.errors import SourceError
+from bot.core.hf_parser import parse_body, parse_paper_body
+from tests.conftest import FIXTURES
+
+SAMPLES = FIXTURES / "hf-api"
+
+
+def test_parses_every_paper_of_the_daily_sample() -> None:
+    raw = json.loads((SAMPLES / "daily_papers_sample1.json").read_text())
+    batch = parse_body((SAMPLES / "daily_papers_sample1.json").read_bytes())
+    assert batch.skipped == []
+    assert [p.id for p in batch.papers] == [item["paper"]["id"] for item in raw]
+    first = batch.papers[0]
+    assert first.id == "2606.00467"
+    assert first.title.startswith("On the Limits of LLM Adaptability")
+    assert first.authors == ("Etienne Casanova", "Rafal Kocielnik", "R. Michael Alvarez")
+    assert first.published_at == datetime(2026, 5, 30, tzinfo=UTC)
+    assert first.submitted_at == datetime(2026, 6, 12, tzinfo=UTC)
+    assert first.ai_summary
+    assert first.ai_summary.startswith("Large language models")
+    assert "toxicity detection" in first.ai_keywords
+    with_repo = [p for p in batch.papers if p.github_repo]
+    assert len(with_repo) == sum(1 for i in raw if i["paper"].get("githubRepo"))
+    assert all(p.github_repo.startswith("https://github.com/") for p in with_repo)  # type: ignore[union-attr]
+
+
+def test_parses_the_trending_sample_with_thumbnails_and_comments() -> None:
+    batch = parse_body((SAMPLES / "daily_papers_sample2.json").read_bytes())
+    assert len(batch.papers) == 5
+    assert all(p.thumbnail and p.thumbnail.startswith("https://") for p in batch.papers)
+    assert max(p.upvotes for p in batch.papers) > 100
+
+
+def test_search_sample_collapses_arxiv_line_wraps() -> None:
+    raw = json.loads((SAMPLES / "papers_search_sample1.json").read_text())
+    assert "\n" in raw[0]["paper"]["summary"]
+    batch = parse_body(json.dumps(raw))
+    assert len(batch.papers) == len(raw)
+    kaz = batch.papers[0]
+    assert "\n" not in kaz.abstract
+    assert "dataset -- that can be used" in kaz.abstract
+    assert "  " not in kaz.abstract
+
+
+def test_missing_and_null_optional_fields_are_accepted() -> None:
+    body = [
+        {"paper": {"id": "2501.00001", "title": "Only a title"}},
+        {
+            "paper": {
+                "id": "2501.00002v3",
+                "title": "Nulls everywhere",
+                "summary": None,
+                "authors": None,
+                "upvotes": None,
+                "githubRepo": None,
+                "githubStars": None,
+                "ai_keywords": None,
+                "ai_summary": None,
+                "publishedAt": None,
+            },
+            "thumbnail": None,
+            "numComments": None,
+        },
+    ]
+    batch = parse_body(json.dumps(body))
+    assert [p.id for p in batch.papers] == ["2501.00001", "2501.00002"]
+    nulls = batch.papers[1]
+    assert nulls.abstract == ""
+    assert nulls.authors == ()
+    assert nulls.upvotes == 0
+    assert nulls.github_repo is None
+    assert nulls.published_at is None
+
+
+def test_unknown_fields_and_wrong_optional_types_are_ignored() -> None:
+    body = [
+        {
+            "paper": {
+                "id": "2501.00003",
+                "title": "Wrong types",
+                "upvotes": "12",
+                "githubStars": "many",
+                "githubRepo": 42,
+                "ai_keywords": ["ok", 3, None, "fine"],
+                "authors": [{"name": "A"}, "B", {"nope": 1}],
+                "publishedAt": "yesterday",
+                "brandNewField": {"x": 1},
+            },
+            "numComments": 4.0,
+        }
+    ]
+    (paper,) = parse_body(json.dumps(body)).papers
+    assert paper.upvotes == 12
+    assert paper.github_stars is None
+    assert paper.github_repo is None
+    assert paper.ai_keywords == ("ok", "fine")
+    assert paper.authors == ("A", "B")
+    assert paper.published_at is None
+    assert paper.num_comments == 4
+
+
+def test_one_malformed_item_is_skipped_and_the_batch_survives() -> None:
+    body = [
+        {"paper": {"id": "2501.00004", "title": "Good"}},
+        {"paper": {"id": "not-an-id", "title": "Bad id"}},
+        {"paper": {"id": "2501.00005"}},
+        "a string",
+        {"paper": {"id": 2501.00006, "title": "Numeric id"}},
+        {"paper": {"id": "2501.00007", "title": "Also good"}},
+    ]
+    batch = parse_body(json.dumps(body))
+    assert [p.id for p in batch.papers] == ["2501.00004", "2501.00007"]
+    assert len(batch.skipped) == 4
+    assert "item 1" in batch.skipped[0]
+
+
+def test_an_empty_list_is_no_papers() -> None:
+    assert parse_body("[]").papers == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "HTML page"),
+        ('[{"paper": {"id": "2501.00001", "title": "tru', "not JSON"),
+        ('{"error": "Invalid date"}', "expected a JSON list"),
+        ("", "not JSON"),
+        (b"\xff\xfe\x00garbage", "not JSON"),
+    ],
+)
+def test_hostile_bodies_are_source_errors_with_a_clear_message(
+    body: str | bytes, message: str
+) -> None:
+    with pytest.raises(SourceError, match=message):
+        parse_body(body)
+
+
+def test_single_paper_body_is_flat() -> None:
+    paper = parse_paper_body(json.dumps({"id": "2501.00008", "title": "Flat\n paper"}))
+    assert paper.title == "Flat paper"
+    with pytest.raises(SourceError, match="malformed paper"):
+        parse_paper_body(json.dumps({"id": "2501.00008"}))
