@@ -15,7 +15,7 @@ import yarl
 
 from bot.client import PaperBot
 from bot.config import Settings
-from bot.core.hf_source import HFSource
+from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.poller import Poller
 from bot.core.scheduler import Scheduler
 from bot.core.status import StatusSource
@@ -67,11 +67,16 @@ async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> i
                 loop.remove_signal_handler(sig)
 
 
+def retry_policy(poll_seconds: int) -> RetryPolicy:
+    """Retries inside one poll stay well within the poll interval."""
+    return RetryPolicy(base_delay=min(1.0, poll_seconds / 10), max_delay=min(60.0, poll_seconds))
+
+
 def build(
     settings: Settings, http: aiohttp.ClientSession, store: Store, scheduler: Scheduler
 ) -> PaperBot:
     """Wire the services together; the one place that knows every concrete class."""
-    source = HFSource(http, settings.hf_endpoint)
+    source = HFSource(http, settings.hf_endpoint, policy=retry_policy(settings.poll_seconds))
     poller = Poller(
         source,
         store.upsert_papers,
@@ -88,18 +93,21 @@ def build(
 
 async def _serve(bot: PaperBot, token: str, scheduler: Scheduler, stop: asyncio.Event) -> int:
     async with bot:
-        runner = asyncio.create_task(bot.start(token), name="discord")
-        stopper = asyncio.create_task(stop.wait(), name="stop")
+        try:
+            await bot.login(token)
+        except discord.LoginFailure:
+            print(f"paperbot: {TOKEN_REJECTED}", file=sys.stderr)
+            return EXIT_USAGE
+        # Background work starts only once Discord has accepted the token.
         scheduler.start()
+        runner = asyncio.create_task(bot.connect(), name="discord")
+        stopper = asyncio.create_task(stop.wait(), name="stop")
         done, _pending = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         if runner in done:
             error = runner.exception()
-            if isinstance(error, discord.LoginFailure):
-                print(f"paperbot: {TOKEN_REJECTED}", file=sys.stderr)
-                return EXIT_USAGE
             if error is not None:
-                log.error("the Discord connection failed", exc_info=error)
+                log.error("the Discord connection failed: %s", error, exc_info=error)
                 return EXIT_FAILURE
             return EXIT_OK
         log.info("shutting down")

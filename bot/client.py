@@ -95,6 +95,9 @@ class PaperBot(commands.Bot):
         dynamic_items: Sequence[type[discord.ui.DynamicItem[Any]]] = (),
         dev_guild: int | None = None,
     ) -> None:
+        # paperbot never joins voice: don't warn that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions; no privileged intent is needed
         super().__init__(

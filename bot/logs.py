@@ -41,4 +41,5 @@ def setup_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     root.setLevel(level)
     # discord.py's HTTP logger is chatty at DEBUG; keep it at INFO unless asked otherwise.
     logging.getLogger("discord.http").setLevel(max(logging.INFO, root.level))
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

@@ -35,7 +35,7 @@ class Scheduler:
         """Run `job` every `seconds`; a run still going when the next is due makes it skip."""
         first = datetime.now(UTC) if start_now else datetime.now(UTC) + timedelta(seconds=seconds)
         self._aps.add_job(
-            _logged(job, name),
+            self._tracked(job, name),
             "interval",
             seconds=seconds,
             id=name,
@@ -75,19 +75,30 @@ class Scheduler:
         # Let APScheduler's own running job coroutines see their cancellation.
         await asyncio.sleep(0)
 
+    def _tracked(
+        self, job: Callable[[], Awaitable[Any]], name: str
+    ) -> Callable[[], Awaitable[None]]:
+        """Wrap a job so that shutdown can cancel a run in progress and wait for it."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                # Shutdown cancelled this run; its transaction was rolled back. Returning
+                # normally keeps APScheduler from reporting it as a crash.
+                log.info("job %s stopped by shutdown", name)
+            except Exception:
+                log.exception("scheduled job %s failed", name)
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+
+        return run
+
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
-
-
-def _logged(job: Callable[[], Awaitable[Any]], name: str) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        try:
-            await job()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("scheduled job %s failed", name)
-
-    return run

@@ -1,0 +1,219 @@
+"""Fixtures that run the real bot against the local fake Discord and fake Hugging Face.
+
+A feature's end-to-end test needs only `bot` (in-process) or `bot_process` (a real subprocess):
+
+    async def test_status_answers(bot: RunningBot) -> None:
+        await bot.start()
+        reply = await bot.command("member", "papers", "paperbot status")
+        assert "Papers stored" in str(reply["embeds"])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import run_bot
+from bot.config import Settings
+from tests.e2e.fake_discord import FakeDiscord, InteractionRecord
+from tests.e2e.fake_hf import FakeHF
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "test-token.fake.discord"
+
+
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord, with rate limits on and time scaled ten times faster."""
+    async with FakeDiscord(time_scale=0.1) as fake:
+        yield fake
+        assert fake.unknown == [], (
+            f"the bot called endpoints the fake does not know: {fake.unknown}"
+        )
+
+
+def bot_settings(discord: FakeDiscord, hf: FakeHF, db: Path, **overrides: Any) -> Settings:
+    settings = Settings(
+        discord_token=TOKEN,
+        db_path=db,
+        poll_seconds=1,
+        hf_endpoint=hf.url,
+        discord_api_base=discord.api_base,
+        discord_gateway_url=discord.gateway_url,
+        log_level="DEBUG",
+    )
+    return replace(settings, **overrides)
+
+
+async def eventually(predicate: Any, timeout: float = 15.0, what: str = "condition") -> Any:
+    """Re-check `predicate()` every 20 ms until it is truthy (for state outside the fakes)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+@dataclass
+class RunningBot:
+    """The bot running in this process, on the test's event loop."""
+
+    discord: FakeDiscord
+    hf: FakeHF
+    settings: Settings
+    _task: asyncio.Task[int] | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def db(self) -> Path:
+        return self.settings.db_path
+
+    async def start(self, *, wait_ready: bool = True) -> None:
+        self._stop = asyncio.Event()
+        ready_before = self.discord.ready_sent
+        self._task = asyncio.create_task(run_bot(self.settings, stop=self._stop))
+        if wait_ready:
+            await self.discord.wait_until(
+                lambda: self.discord.ready_sent > ready_before or self._task.done(),  # type: ignore[union-attr]
+                timeout=15,
+            )
+            if self._task.done():
+                raise RuntimeError(
+                    f"the bot stopped at start-up with exit code {self._task.result()}"
+                )
+
+    async def stop(self) -> int:
+        assert self._task is not None
+        self._stop.set()
+        code = await asyncio.wait_for(self._task, 15)
+        self._task = None
+        return code
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def command(
+        self, user: str, channel: str, command: str, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Run a slash command and return the message it answered with."""
+        record = await self.discord.slash(user, channel, command, options)
+        return await self.discord.wait_response(record)
+
+    async def interaction(
+        self, user: str, channel: str, command: str, options: dict[str, Any] | None = None
+    ) -> InteractionRecord:
+        record = await self.discord.slash(user, channel, command, options)
+        await self.discord.wait_callback(record)
+        return record
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read the bot's database from outside, as an admin would."""
+        with sqlite3.connect(self.db) as conn:
+            return list(conn.execute(sql, params))
+
+    async def wait_for_db(
+        self, sql: str, predicate: Any, timeout: float = 15.0
+    ) -> list[tuple[Any, ...]]:
+        """Poll the database until `predicate(rows)` holds (the bot writes on its own schedule)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                rows = self.query(sql)
+            except sqlite3.OperationalError:
+                rows = []
+            if predicate(rows):
+                return rows
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{sql!r} never satisfied the condition; last rows: {rows}")
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def bot(
+    discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    running = RunningBot(
+        discord_fake, fake_hf, bot_settings(discord_fake, fake_hf, tmp_path / "bot.db")
+    )
+    yield running
+    if running._task is not None:
+        assert await running.stop() == 0
+
+
+@dataclass
+class BotProcess:
+    """`python -m bot run`, exactly as a user runs it, in a subprocess."""
+
+    env: dict[str, str]
+    cwd: Path
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        out.close()
+
+    async def wait(self, timeout: float = 20.0) -> int:
+        assert self.proc is not None
+        proc = self.proc
+        return await asyncio.wait_for(asyncio.to_thread(proc.wait), timeout)
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", "replace") if self.log.exists() else ""
+
+    def ensure_stopped(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def bot_process(discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path) -> Any:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "DISCORD_", "HF_"))
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DISCORD_TOKEN": TOKEN,
+            "DISCORD_API_BASE": discord_fake.api_base,
+            "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
+            "HF_ENDPOINT": fake_hf.url,
+            "PAPERBOT_DB": str(tmp_path / "data" / "bot.db"),
+            "PAPERBOT_POLL_SECONDS": "1",
+            "LOG_LEVEL": "DEBUG",
+        }
+    )
+    process = BotProcess(env, tmp_path, tmp_path / "bot.log")
+    yield process
+    process.ensure_stopped()
+
+
+__all__ = ["BotProcess", "RunningBot", "signal"]

@@ -1,0 +1,1105 @@
+"""A local fake of Discord: REST API v10 and the gateway, on one aiohttp server on 127.0.0.1.
+
+The real, unmodified discord.py client talks to it (through `DISCORD_API_BASE` and
+`DISCORD_GATEWAY_URL`). It keeps one guild with roles, members and text channels, records every
+request in order, builds INTERACTION_CREATE events from the commands the bot synced, and enforces
+what real Discord enforces that matters to paperbot: the 3-second first-callback deadline, size
+limits, per-channel and global rate limits (with a time scale for fast tests), 403 on a channel the
+bot cannot see and 404 on a deleted one. An endpoint it does not know answers 404 and is listed in
+`unknown`, which the fixtures check after every test.
+
+See ../shared/discord-wire-notes.md for the facts behind each behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+# Permission bits (https://discord.com/developers/docs/topics/permissions).
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_HISTORY = 1 << 16
+USE_APP_COMMANDS = 1 << 31
+MANAGE_CHANNELS = 1 << 4
+MANAGE_MESSAGES = 1 << 13
+ADMINISTRATOR = 1 << 3
+ALL_PERMISSIONS = (1 << 50) - 1
+EVERYONE_PERMS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_HISTORY | USE_APP_COMMANDS
+)
+BOT_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
+
+EPHEMERAL = 1 << 6
+CALLBACK_DEADLINE = 3.0
+CHANNEL_LIMIT, CHANNEL_WINDOW = 5, 5.0
+GLOBAL_LIMIT, GLOBAL_WINDOW = 50, 1.0
+
+_ids = itertools.count(1_300_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def user_payload(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+        "flags": 0,
+    }
+
+
+@dataclass
+class Recorded:
+    """One request as the fake received it, with the status it answered."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    files: list[tuple[str, bytes]]
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class InteractionRecord:
+    """An interaction the fake sent, and everything the bot answered to it."""
+
+    id: str
+    token: str
+    kind: int
+    channel_id: str
+    user_id: str
+    created: float
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    original: dict[str, Any] | None = None
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    message_id: str | None = None  # for a component interaction: the message clicked
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The original response (as last edited) followed by every followup."""
+        return ([self.original] if self.original else []) + self.followups
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    hidden_from_bot: bool = False
+    deleted: bool = False
+    kind: int = 0  # 0 guild text, 1 DM
+
+
+class FakeDiscord:
+    """Start with `await fake.start()`; `api_base` and `gateway_url` then point at it."""
+
+    def __init__(
+        self,
+        *,
+        ratelimits: bool = True,
+        time_scale: float = 1.0,
+        extra_channels: int = 0,
+        click_settle: float = 0.1,
+    ) -> None:
+        self.ratelimits = ratelimits
+        self.time_scale = time_scale
+        self.click_settle = click_settle
+        self.app_id = snowflake()
+        self.bot_user = user_payload(self.app_id, "paperbot", bot=True)
+        self.valid_tokens = {"test-token.fake.discord"}
+        self.guild_id = snowflake()
+        self.roles: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.member_roles: dict[str, list[str]] = {}
+        self.channels: dict[str, Channel] = {}
+        self._build_guild(extra_channels)
+
+        self.requests: list[Recorded] = []
+        self.unknown: list[str] = []
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[str, list[dict[str, Any]]] = {}
+        self.command_syncs: list[str] = []  # "global" or a guild id, in order
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.interactions: dict[str, InteractionRecord] = {}
+        self.identifies = 0
+        self.ready_sent = 0
+
+        self._failures: list[tuple[re.Pattern[str], int, int, float]] = []
+        self._channel_buckets: dict[str, tuple[float, int]] = {}
+        self._global_window: tuple[float, int] = (0.0, 0)
+        self._message_times: dict[str, float] = {}
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- the guild --------------------------------------------------------------------------------
+
+    def _build_guild(self, extra_channels: int) -> None:
+        g = self.guild_id
+        self.roles[g] = self._role(g, "@everyone", EVERYONE_PERMS, 0)
+        admin_role, bot_role = snowflake(), snowflake()
+        self.roles[admin_role] = self._role(
+            admin_role, "Admin", MANAGE_CHANNELS | MANAGE_MESSAGES, 2
+        )
+        self.roles[bot_role] = self._role(bot_role, "paperbot", BOT_PERMS, 1)
+        for name, roles in (
+            ("owner", []),
+            ("admin", [admin_role]),
+            ("member", []),
+            ("member2", []),
+        ):
+            uid = snowflake()
+            self.users[name] = user_payload(uid, name)
+            self.member_roles[uid] = roles
+        self.owner_id = self.users["owner"]["id"]
+        self.member_roles[self.app_id] = [bot_role]
+        for name in ("general", "papers", "ml-news"):
+            self.add_channel(name)
+        self.add_channel("secret", hidden_from_bot=True)
+        for n in range(extra_channels):
+            self.add_channel(f"feed-{n:03d}")
+
+    @staticmethod
+    def _role(role_id: str, name: str, perms: int, position: int) -> dict[str, Any]:
+        return {
+            "id": role_id,
+            "name": name,
+            "permissions": str(perms),
+            "position": position,
+            "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+            "icon": None,
+            "unicode_emoji": None,
+        }
+
+    def add_channel(self, name: str, *, hidden_from_bot: bool = False) -> Channel:
+        channel = Channel(snowflake(), name, hidden_from_bot)
+        self.channels[channel.id] = channel
+        return channel
+
+    def channel(self, name: str) -> Channel:
+        for channel in self.channels.values():
+            if channel.name == name:
+                return channel
+        raise KeyError(name)
+
+    def delete_channel(self, name: str) -> None:
+        self.channel(name).deleted = True
+
+    def user(self, name: str) -> dict[str, Any]:
+        return self.users[name]
+
+    def _channel_payload(self, channel: Channel, position: int = 0) -> dict[str, Any]:
+        overwrites = []
+        if channel.hidden_from_bot:
+            overwrites.append(
+                {"id": self.app_id, "type": 1, "allow": "0", "deny": str(VIEW_CHANNEL)}
+            )
+        return {
+            "id": channel.id,
+            "type": 0,
+            "name": channel.name,
+            "position": position,
+            "guild_id": self.guild_id,
+            "permission_overwrites": overwrites,
+            "nsfw": False,
+            "topic": None,
+            "parent_id": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+
+    def _member_payload(self, user: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "user": user,
+            "roles": self.member_roles.get(user["id"], []),
+            "joined_at": "2026-01-01T00:00:00.000000+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
+            "premium_since": None,
+            "pending": False,
+        }
+
+    def _guild_payload(self) -> dict[str, Any]:
+        members = [self._member_payload(u) for u in self.users.values()]
+        members.append(self._member_payload(self.bot_user))
+        visible = [c for c in self.channels.values() if not c.deleted and c.kind == 0]
+        return {
+            "id": self.guild_id,
+            "name": "Paper Lab",
+            "owner_id": self.owner_id,
+            "roles": list(self.roles.values()),
+            "channels": [self._channel_payload(c, i) for i, c in enumerate(visible)],
+            "members": members,
+            "member_count": len(members),
+            "unavailable": False,
+            "large": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "voice_states": [],
+            "presences": [],
+            "joined_at": "2026-01-01T00:00:00.000000+00:00",
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "system_channel_flags": 0,
+            "icon": None,
+            "banner": None,
+            "splash": None,
+            "discovery_splash": None,
+            "description": None,
+            "vanity_url_code": None,
+            "afk_timeout": 300,
+        }
+
+    def permissions(self, user_id: str, channel: Channel | None) -> int:
+        """A member's permissions in a channel, computed as Discord does."""
+        if user_id == self.owner_id:
+            return ALL_PERMISSIONS
+        perms = int(self.roles[self.guild_id]["permissions"])
+        for role_id in self.member_roles.get(user_id, []):
+            perms |= int(self.roles[role_id]["permissions"])
+        if perms & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        if channel is not None and channel.hidden_from_bot and user_id == self.app_id:
+            perms &= ~VIEW_CHANNEL
+        return perms
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    async def start(self) -> FakeDiscord:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_get("/", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def close(self) -> None:
+        for ws in list(self._sockets):
+            with contextlib.suppress(Exception):
+                await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeDiscord:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- switches ---------------------------------------------------------------------------------
+
+    def fail_next(
+        self, path: str = r".*", *, status: int = 500, times: int = 1, retry_after: float = 0.05
+    ) -> None:
+        """Answer the next `times` requests whose path matches `path` with `status`."""
+        self._failures.append((re.compile(path), status, times, retry_after))
+
+    # -- waiting ----------------------------------------------------------------------------------
+
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until `predicate()` is truthy (re-checked on every request); return its value."""
+
+        async def check() -> Any:
+            async with self._changed:
+                while True:
+                    value = predicate()
+                    if value:
+                        return value
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(check(), timeout)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for_request(
+        self, method: str, path: str, *, count: int = 1, timeout: float = 10.0
+    ) -> list[Recorded]:
+        pattern = re.compile(path)
+
+        def found() -> list[Recorded]:
+            hits = [r for r in self.requests if r.method == method and pattern.search(r.path)]
+            return hits if len(hits) >= count else []
+
+        result: list[Recorded] = await self.wait_until(found, timeout)
+        return result
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:
+        """Until the bot has identified and received its guild."""
+        target = self.ready_sent + 1 if self.ready_sent == 0 else self.ready_sent
+        await self.wait_until(lambda: self.ready_sent >= target, timeout)
+
+    async def wait_messages(
+        self, channel_name: str, count: int, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        cid = self.channel(channel_name).id
+        result: list[dict[str, Any]] = await self.wait_until(
+            lambda: self.messages.get(cid, []) if len(self.messages.get(cid, [])) >= count else [],
+            timeout,
+        )
+        return result
+
+    async def wait_callback(
+        self, record: InteractionRecord, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        callbacks: list[dict[str, Any]] = await self.wait_until(lambda: record.callbacks, timeout)
+        return callbacks[0]
+
+    async def wait_response(
+        self, record: InteractionRecord, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """The first message the interaction produced (after a deferral, its edit or followup)."""
+
+        def answered() -> dict[str, Any] | None:
+            if record.original is not None and not record.original.get("_loading"):
+                return record.original
+            return record.followups[0] if record.followups else None
+
+        result: dict[str, Any] = await self.wait_until(answered, timeout)
+        return result
+
+    def posts(self, channel_name: str) -> list[dict[str, Any]]:
+        return list(self.messages.get(self.channel(channel_name).id, []))
+
+    # -- interactions -----------------------------------------------------------------------------
+
+    def _commands_for(self, guild: bool) -> list[dict[str, Any]]:
+        commands = list(self.global_commands)
+        if guild:
+            commands += self.guild_commands.get(self.guild_id, [])
+        return commands
+
+    def _find_command(self, name: str) -> dict[str, Any]:
+        for command in reversed(self._commands_for(True)):
+            if command["name"] == name and command.get("type", 1) == 1:
+                return command
+        raise KeyError(f"no synced command named /{name}")
+
+    def _options(
+        self,
+        definition: dict[str, Any],
+        path: list[str],
+        values: dict[str, Any],
+        focused: str | None,
+    ) -> list[dict[str, Any]]:
+        if path:
+            sub = next(o for o in definition.get("options", []) if o["name"] == path[0])
+            return [
+                {
+                    "type": sub["type"],
+                    "name": sub["name"],
+                    "options": self._options(sub, path[1:], values, focused),
+                }
+            ]
+        built = []
+        known = {o["name"]: o for o in definition.get("options", [])}
+        for name, value in values.items():
+            if name not in known:
+                raise KeyError(f"option {name!r} is not in the synced definition")
+            option: dict[str, Any] = {"type": known[name]["type"], "name": name, "value": value}
+            if name == focused:
+                option["focused"] = True
+            built.append(option)
+        return built
+
+    async def slash(
+        self,
+        user: str,
+        channel: str,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str | None = None,
+    ) -> InteractionRecord:
+        """Send a slash command (`"topic add"`) as `user` in `channel`, as Discord would."""
+        names = command.split()
+        definition = self._find_command(names[0])
+        data: dict[str, Any] = {
+            "id": definition["id"],
+            "name": definition["name"],
+            "type": 1,
+            "options": self._options(definition, names[1:], options or {}, focused),
+        }
+        if definition.get("guild_id"):
+            data["guild_id"] = definition["guild_id"]
+        kind = 4 if focused else 2
+        return await self._interact(kind, user, channel, data)
+
+    async def autocomplete(
+        self, user: str, channel: str, command: str, options: dict[str, Any], focused: str
+    ) -> InteractionRecord:
+        return await self.slash(user, channel, command, options, focused=focused)
+
+    async def click(self, user: str, message: dict[str, Any], custom_id: str) -> InteractionRecord:
+        """Click the button `custom_id` on `message`, as `user`."""
+        buttons = [c for row in message.get("components", []) for c in row.get("components", [])]
+        if not any(b.get("custom_id") == custom_id for b in buttons):
+            raise KeyError(f"no button {custom_id!r} on that message")
+        # People are never faster than the bot reading its own response (see the wire notes).
+        written = self._message_times.get(message["id"], 0.0)
+        settle = written + self.click_settle - time.monotonic()
+        if settle > 0:
+            await asyncio.sleep(settle)
+        data = {"custom_id": custom_id, "component_type": 2}
+        channel = self.channels[message["channel_id"]].name
+        return await self._interact(3, user, channel, data, message=message)
+
+    async def _interact(
+        self,
+        kind: int,
+        user: str,
+        channel_name: str,
+        data: dict[str, Any],
+        *,
+        message: dict[str, Any] | None = None,
+    ) -> InteractionRecord:
+        channel = self.channel(channel_name)
+        author = self.users[user]
+        record = InteractionRecord(
+            snowflake(), f"tok-{snowflake()}", kind, channel.id, author["id"], time.monotonic()
+        )
+        self.interactions[record.id] = record
+        payload: dict[str, Any] = {
+            "id": record.id,
+            "application_id": self.app_id,
+            "type": kind,
+            "token": record.token,
+            "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "data": data,
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.guild_id},
+        }
+        if channel.kind == 1:
+            payload["user"] = author
+            payload["channel"] = {"id": channel.id, "type": 1, "recipients": [author]}
+            payload["context"] = 1
+            payload["app_permissions"] = str(BOT_PERMS)
+        else:
+            member = self._member_payload(author)
+            member["permissions"] = str(self.permissions(author["id"], channel))
+            payload["member"] = member
+            payload["guild_id"] = self.guild_id
+            payload["guild_locale"] = "en-US"
+            payload["guild"] = {"id": self.guild_id, "locale": "en-US", "features": []}
+            payload["channel"] = self._channel_payload(channel)
+            payload["app_permissions"] = str(self.permissions(self.app_id, channel))
+            payload["context"] = 0
+        if message is not None:
+            payload["message"] = _public(message)
+            record.message_id = message["id"]
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return record
+
+    def dm_channel(self, user: str) -> Channel:
+        """The DM channel between `user` and the bot (created on first use)."""
+        name = f"dm-{user}"
+        try:
+            return self.channel(name)
+        except KeyError:
+            channel = Channel(snowflake(), name, kind=1)
+            self.channels[channel.id] = channel
+            return channel
+
+    # -- gateway ----------------------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        if not self._sockets:
+            raise RuntimeError("the bot is not connected to the fake gateway")
+        self._seq += 1
+        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
+        for ws in list(self._sockets):
+            with contextlib.suppress(ConnectionResetError):
+                await ws.send_str(json.dumps(frame))
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        self._sockets.append(ws)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                op = frame.get("op")
+                if op == 1:
+                    await ws.send_str(json.dumps({"op": 11}))
+                elif op == 2:
+                    await self._identify(ws, frame["d"])
+                elif op == 6:
+                    # No session resumption here: ask for a fresh IDENTIFY.
+                    await ws.send_str(json.dumps({"op": 9, "d": False}))
+        finally:
+            if ws in self._sockets:
+                self._sockets.remove(ws)
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        if data.get("token", "").removeprefix("Bot ") not in self.valid_tokens:
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        self.identifies += 1
+        ready = {
+            "v": 10,
+            "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
+            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "session_id": f"session-{snowflake()}",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.app_id, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+        }
+        for event, payload in (("READY", ready), ("GUILD_CREATE", self._guild_payload())):
+            self._seq += 1
+            await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": payload}))
+        self.ready_sent += 1
+        await self._notify()
+
+    # -- REST -------------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        body, files = await self._read_body(request)
+        record = Recorded(request.method, path, dict(request.query), body, files)
+        self.requests.append(record)
+        try:
+            response = await self._answer(request, record)
+        except _Refusal as refusal:
+            response = refusal.response
+        record.status = response.status
+        await self._notify()
+        return response
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
+        if not request.body_exists:
+            return None, []
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            payload = json.loads(str(form.get("payload_json", "{}")))
+            files = []
+            for key, value in form.items():
+                if key.startswith("files[") and isinstance(value, web.FileField):
+                    files.append((value.filename, value.file.read()))
+            return payload, files
+        raw = await request.read()
+        try:
+            return json.loads(raw), []
+        except ValueError:
+            return raw.decode("utf-8", "replace"), []
+
+    async def _answer(self, request: web.Request, rec: Recorded) -> web.Response:
+        self._check_auth(request, rec)
+        is_callback = rec.path.startswith("/interactions/")
+        self._check_failures(rec)
+        if not is_callback:
+            self._check_global_limit()
+        for method, pattern, handler in self._routes():
+            if rec.method == method:
+                match = pattern.fullmatch(rec.path)
+                if match:
+                    return await handler(rec, **match.groupdict())
+        self.unknown.append(f"{rec.method} {rec.path}")
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _routes(self) -> Iterable[tuple[str, re.Pattern[str], Callable[..., Any]]]:
+        app = re.escape(self.app_id)
+        table = [
+            ("GET", r"/users/@me", self._me),
+            ("GET", r"/oauth2/applications/@me", self._application),
+            ("PUT", rf"/applications/{app}/commands", self._sync_global),
+            ("GET", rf"/applications/{app}/commands", self._list_global),
+            ("PUT", rf"/applications/{app}/guilds/(?P<guild>\d+)/commands", self._sync_guild),
+            ("POST", r"/interactions/(?P<iid>\d+)/(?P<token>[^/]+)/callback", self._callback),
+            ("GET", rf"/webhooks/{app}/(?P<token>[^/]+)/messages/@original", self._get_original),
+            ("PATCH", rf"/webhooks/{app}/(?P<token>[^/]+)/messages/@original", self._edit_original),
+            (
+                "DELETE",
+                rf"/webhooks/{app}/(?P<token>[^/]+)/messages/@original",
+                self._delete_original,
+            ),
+            ("POST", rf"/webhooks/{app}/(?P<token>[^/]+)", self._followup),
+            (
+                "PATCH",
+                rf"/webhooks/{app}/(?P<token>[^/]+)/messages/(?P<mid>\d+)",
+                self._edit_followup,
+            ),
+            ("POST", r"/channels/(?P<cid>\d+)/messages", self._post_message),
+            ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit_message),
+            ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
+            ("POST", r"/users/@me/channels", self._open_dm),
+        ]
+        return [(m, re.compile(p), h) for m, p, h in table]
+
+    def _check_auth(self, request: web.Request, rec: Recorded) -> None:
+        if rec.path.startswith(("/interactions/", "/webhooks/")):
+            return  # interaction tokens are the credential there
+        token = request.headers.get("Authorization", "").removeprefix("Bot ")
+        if token not in self.valid_tokens:
+            raise _Refusal(_json({"message": "401: Unauthorized", "code": 0}, 401))
+
+    def _check_failures(self, rec: Recorded) -> None:
+        for index, (pattern, status, times, retry_after) in enumerate(self._failures):
+            if times and pattern.search(rec.path):
+                self._failures[index] = (pattern, status, times - 1, retry_after)
+                if status == 429:
+                    raise _Refusal(self._too_many(retry_after, is_global=False, scope="user"))
+                raise _Refusal(_json({"message": "Internal Server Error", "code": 0}, status))
+
+    def _scaled(self, seconds: float) -> float:
+        return seconds * self.time_scale
+
+    def _check_global_limit(self) -> None:
+        if not self.ratelimits:
+            return
+        now = time.monotonic()
+        start, count = self._global_window
+        if now - start >= self._scaled(GLOBAL_WINDOW):
+            start, count = now, 0
+        if count >= GLOBAL_LIMIT:
+            wait = self._scaled(GLOBAL_WINDOW) - (now - start)
+            raise _Refusal(self._too_many(wait, is_global=True, scope="global"))
+        self._global_window = (start, count + 1)
+
+    def _channel_bucket(self, channel_id: str) -> dict[str, str]:
+        """Take a token from the channel's 5-per-5-s message bucket; headers to send back."""
+        window = self._scaled(CHANNEL_WINDOW)
+        now = time.monotonic()
+        start, count = self._channel_buckets.get(channel_id, (now, 0))
+        if now - start >= window:
+            start, count = now, 0
+        if self.ratelimits and count >= CHANNEL_LIMIT:
+            raise _Refusal(self._too_many(window - (now - start), is_global=False, scope="user"))
+        count += 1
+        self._channel_buckets[channel_id] = (start, count)
+        reset_after = max(window - (now - start), 0.001)
+        return {
+            "X-RateLimit-Limit": str(CHANNEL_LIMIT),
+            "X-RateLimit-Remaining": str(max(CHANNEL_LIMIT - count, 0)),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": "fake-channel-messages",
+        }
+
+    @staticmethod
+    def _too_many(retry_after: float, *, is_global: bool, scope: str) -> web.Response:
+        retry_after = max(retry_after, 0.001)
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": f"{retry_after:.3f}",
+            "X-RateLimit-Scope": scope,
+            "X-RateLimit-Limit": str(GLOBAL_LIMIT if is_global else CHANNEL_LIMIT),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+            "X-RateLimit-Bucket": "fake-global" if is_global else "fake-channel-messages",
+        }
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": is_global,
+            "code": 0,
+        }
+        return _json(body, 429, headers)
+
+    # -- handlers ---------------------------------------------------------------------------------
+
+    async def _me(self, rec: Recorded) -> web.Response:
+        return _json({**self.bot_user, "verified": True, "mfa_enabled": False})
+
+    async def _application(self, rec: Recorded) -> web.Response:
+        owner = self.users["owner"]
+        return _json(
+            {
+                "id": self.app_id,
+                "name": "paperbot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": owner,
+                "verify_key": "00" * 32,
+                "interactions_endpoint_url": None,
+                "flags": 0,
+                "team": None,
+                "summary": "",
+                "rpc_origins": [],
+            }
+        )
+
+    def _stored_commands(
+        self, body: list[dict[str, Any]], guild: str | None
+    ) -> list[dict[str, Any]]:
+        stored = []
+        for command in body:
+            entry = {
+                "id": snowflake(),
+                "application_id": self.app_id,
+                "version": snowflake(),
+                "type": 1,
+                "default_member_permissions": None,
+                "dm_permission": True,
+                "nsfw": False,
+                **command,
+            }
+            if guild is not None:
+                entry["guild_id"] = guild
+            stored.append(entry)
+        return stored
+
+    async def _sync_global(self, rec: Recorded) -> web.Response:
+        self.global_commands = self._stored_commands(rec.body, None)
+        self.command_syncs.append("global")
+        return _json(self.global_commands)
+
+    async def _list_global(self, rec: Recorded) -> web.Response:
+        return _json(self.global_commands)
+
+    async def _sync_guild(self, rec: Recorded, guild: str) -> web.Response:
+        self.guild_commands[guild] = self._stored_commands(rec.body, guild)
+        self.command_syncs.append(guild)
+        return _json(self.guild_commands[guild])
+
+    def _interaction(self, iid: str, token: str) -> InteractionRecord:
+        record = self.interactions.get(iid)
+        if record is None or record.token != token:
+            raise _Refusal(_json({"message": "Unknown interaction", "code": 10062}, 404))
+        return record
+
+    def _by_token(self, token: str) -> InteractionRecord:
+        for record in self.interactions.values():
+            if record.token == token:
+                return record
+        raise _Refusal(_json({"message": "Unknown Webhook", "code": 10015}, 404))
+
+    async def _callback(self, rec: Recorded, iid: str, token: str) -> web.Response:
+        record = self._interaction(iid, token)
+        if time.monotonic() - record.created > CALLBACK_DEADLINE:
+            raise _Refusal(_json({"message": "Unknown interaction", "code": 10062}, 404))
+        if record.callbacks:
+            raise _Refusal(
+                _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+            )
+        kind = int(rec.body.get("type", 0))
+        data = rec.body.get("data") or {}
+        if kind not in (1, 4, 5, 6, 7, 8, 9):
+            raise _Refusal(_invalid("type", f"unknown callback type {kind}"))
+        if kind in (4, 7):
+            self._validate_message(data, rec.files)
+        record.callbacks.append({"type": kind, "data": data, "files": rec.files})
+        message: dict[str, Any] | None = None
+        if kind in (4, 5):
+            message = self._message(record.channel_id, data, rec.files, interaction=record)
+            if kind == 5:
+                message["_loading"] = True
+            record.original = message
+        elif kind == 7:
+            source = self._find_message(record)
+            if source is not None:
+                source.update(self._message_fields(data, rec.files))
+                message = source
+        interaction = {
+            "id": record.id,
+            "type": record.kind,
+            "response_message_id": message["id"] if message else None,
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(int(data.get("flags", 0) or 0) & EPHEMERAL),
+        }
+        resource: dict[str, Any] = {"type": kind}
+        if message is not None:
+            resource["message"] = _public(message)
+        return _json({"interaction": interaction, "resource": resource})
+
+    def _find_message(self, record: InteractionRecord) -> dict[str, Any] | None:
+        """The message whose component was clicked, wherever the fake keeps it."""
+        for message in self.messages.get(record.channel_id, []):
+            if message["id"] == record.message_id:
+                return message
+        for other in self.interactions.values():
+            for message in other.messages:
+                if message["id"] == record.message_id:
+                    return message
+        return None
+
+    async def _get_original(self, rec: Recorded, token: str) -> web.Response:
+        record = self._by_token(token)
+        if record.original is None:
+            raise _Refusal(_json({"message": "Unknown Message", "code": 10008}, 404))
+        return _json(_public(record.original))
+
+    async def _edit_original(self, rec: Recorded, token: str) -> web.Response:
+        record = self._by_token(token)
+        self._validate_message(rec.body or {}, rec.files)
+        if record.original is None:
+            raise _Refusal(_json({"message": "Unknown Message", "code": 10008}, 404))
+        record.original.update(self._message_fields(rec.body or {}, rec.files))
+        record.original.pop("_loading", None)
+        self._message_times[record.original["id"]] = time.monotonic()
+        return _json(_public(record.original))
+
+    async def _delete_original(self, rec: Recorded, token: str) -> web.Response:
+        record = self._by_token(token)
+        record.original = None
+        return web.Response(status=204)
+
+    async def _followup(self, rec: Recorded, token: str) -> web.Response:
+        record = self._by_token(token)
+        if not record.callbacks:
+            raise _Refusal(_json({"message": "Unknown Webhook", "code": 10015}, 404))
+        body = rec.body or {}
+        self._validate_message(body, rec.files)
+        if record.original is not None and record.original.get("_loading"):
+            # The first followup after a deferral replaces the "thinking" message.
+            record.original.update(self._message_fields(body, rec.files))
+            record.original.pop("_loading", None)
+            message = record.original
+        else:
+            message = self._message(record.channel_id, body, rec.files, interaction=record)
+            record.followups.append(message)
+        self._message_times[message["id"]] = time.monotonic()
+        return _json(_public(message))
+
+    async def _edit_followup(self, rec: Recorded, token: str, mid: str) -> web.Response:
+        record = self._by_token(token)
+        for message in record.messages:
+            if message["id"] == mid:
+                self._validate_message(rec.body or {}, rec.files)
+                message.update(self._message_fields(rec.body or {}, rec.files))
+                return _json(_public(message))
+        raise _Refusal(_json({"message": "Unknown Message", "code": 10008}, 404))
+
+    def _usable_channel(self, cid: str) -> Channel:
+        channel = self.channels.get(cid)
+        if channel is None or channel.deleted:
+            raise _Refusal(_json({"message": "Unknown Channel", "code": 10003}, 404))
+        if channel.hidden_from_bot:
+            raise _Refusal(_json({"message": "Missing Access", "code": 50001}, 403))
+        return channel
+
+    async def _post_message(self, rec: Recorded, cid: str) -> web.Response:
+        self._usable_channel(cid)
+        headers = self._channel_bucket(cid)
+        body = rec.body or {}
+        self._validate_message(body, rec.files)
+        message = self._message(cid, body, rec.files)
+        self.messages.setdefault(cid, []).append(message)
+        return _json(_public(message), headers=headers)
+
+    async def _edit_message(self, rec: Recorded, cid: str, mid: str) -> web.Response:
+        self._usable_channel(cid)
+        for message in self.messages.get(cid, []):
+            if message["id"] == mid:
+                self._validate_message(rec.body or {}, rec.files)
+                message.update(self._message_fields(rec.body or {}, rec.files))
+                return _json(_public(message))
+        raise _Refusal(_json({"message": "Unknown Message", "code": 10008}, 404))
+
+    async def _get_channel(self, rec: Recorded, cid: str) -> web.Response:
+        channel = self._usable_channel(cid)
+        if channel.kind == 1:
+            return _json({"id": channel.id, "type": 1, "recipients": []})
+        return _json(self._channel_payload(channel))
+
+    async def _open_dm(self, rec: Recorded) -> web.Response:
+        recipient = str((rec.body or {}).get("recipient_id"))
+        name = next((n for n, u in self.users.items() if u["id"] == recipient), None)
+        if name is None:
+            raise _Refusal(_json({"message": "Unknown User", "code": 10013}, 400))
+        channel = self.dm_channel(name)
+        return _json({"id": channel.id, "type": 1, "recipients": [self.users[name]]})
+
+    # -- messages ---------------------------------------------------------------------------------
+
+    def _message_fields(
+        self, body: dict[str, Any], files: list[tuple[str, bytes]]
+    ) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for key in ("content", "embeds", "components", "allowed_mentions", "flags"):
+            if key in body:
+                fields[key] = (
+                    body[key] if body[key] is not None else ([] if key != "content" else "")
+                )
+        if files:
+            fields["attachments"] = [
+                {
+                    "id": snowflake(),
+                    "filename": name,
+                    "size": len(data),
+                    "url": f"http://127.0.0.1:{self.port}/attachments/{name}",
+                    "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{name}",
+                    "_data": data,
+                }
+                for name, data in files
+            ]
+        return fields
+
+    def _message(
+        self,
+        channel_id: str,
+        body: dict[str, Any],
+        files: list[tuple[str, bytes]],
+        *,
+        interaction: InteractionRecord | None = None,
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "id": snowflake(),
+            "type": 20 if interaction else 0,
+            "content": "",
+            "channel_id": channel_id,
+            "author": self.bot_user,
+            "timestamp": "2026-11-26T00:00:00.000000+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "pinned": False,
+            "flags": 0,
+        }
+        if channel_id in self.channels and self.channels[channel_id].kind == 0:
+            message["guild_id"] = self.guild_id
+        message.update(self._message_fields(body, files))
+        if interaction is not None:
+            message["_interaction"] = interaction.id
+        self._message_times[message["id"]] = time.monotonic()
+        return message
+
+    def _validate_message(self, body: dict[str, Any], files: list[tuple[str, bytes]]) -> None:
+        content = body.get("content") or ""
+        if len(content) > 2000:
+            raise _Refusal(_invalid("content", "Must be 2000 or fewer in length."))
+        embeds = body.get("embeds") or []
+        if len(embeds) > 10:
+            raise _Refusal(_invalid("embeds", "Must be 10 or fewer in length."))
+        total = 0
+        for embed in embeds:
+            limits = {"title": 256, "description": 4096}
+            for key, limit in limits.items():
+                text = embed.get(key) or ""
+                total += len(text)
+                if len(text) > limit:
+                    raise _Refusal(
+                        _invalid(f"embeds.{key}", f"Must be {limit} or fewer in length.")
+                    )
+            fields = embed.get("fields") or []
+            if len(fields) > 25:
+                raise _Refusal(_invalid("embeds.fields", "Must be 25 or fewer in length."))
+            for f in fields:
+                if len(f.get("name", "")) > 256 or len(f.get("value", "")) > 1024:
+                    raise _Refusal(_invalid("embeds.fields", "Field name or value too long."))
+                if not f.get("name") or not f.get("value"):
+                    raise _Refusal(_invalid("embeds.fields", "This field is required"))
+                total += len(f.get("name", "")) + len(f.get("value", ""))
+            footer = (embed.get("footer") or {}).get("text") or ""
+            author = (embed.get("author") or {}).get("name") or ""
+            if len(footer) > 2048 or len(author) > 256:
+                raise _Refusal(_invalid("embeds", "Footer or author too long."))
+            total += len(footer) + len(author)
+        if total > 6000:
+            raise _Refusal(_invalid("embeds", "Embed size exceeds maximum size of 6000"))
+        rows = body.get("components") or []
+        if len(rows) > 5:
+            raise _Refusal(_invalid("components", "Must be 5 or fewer in length."))
+        for row in rows:
+            items = row.get("components") or []
+            if len(items) > 5:
+                raise _Refusal(_invalid("components", "Must be 5 or fewer in length."))
+            for item in items:
+                if len(item.get("label") or "") > 80:
+                    raise _Refusal(_invalid("components.label", "Must be 80 or fewer in length."))
+                if len(item.get("custom_id") or "") > 100:
+                    raise _Refusal(_invalid("components.custom_id", "Must be 100 or fewer."))
+        if not content and not embeds and not files and not rows and "content" in body:
+            raise _Refusal(_json({"message": "Cannot send an empty message", "code": 50006}, 400))
+
+
+class _Refusal(Exception):
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly application/json: discord.py treats "application/json; charset=utf-8" as text.
+    response = web.Response(body=json.dumps(data).encode(), status=status, headers=headers or {})
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def _invalid(where: str, message: str) -> web.Response:
+    return _json(
+        {
+            "message": "Invalid Form Body",
+            "code": 50035,
+            "errors": {where: {"_errors": [{"code": "BASE_TYPE_INVALID", "message": message}]}},
+        },
+        400,
+    )
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    """The message as Discord would send it: without the fake's private bookkeeping."""
+    public = {k: v for k, v in message.items() if not k.startswith("_")}
+    if "attachments" in public:
+        public["attachments"] = [
+            {k: v for k, v in a.items() if not k.startswith("_")} for a in public["attachments"]
+        ]
+    return public

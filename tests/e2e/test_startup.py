@@ -1,0 +1,108 @@
+"""Start-up, command sync, status, polling and shutdown, end to end."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+
+from tests.e2e.conftest import BotProcess, RunningBot, eventually
+from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.fake_hf import FakeHF, make_item
+
+
+async def test_startup_syncs_commands_once_and_not_again_on_restart(bot: RunningBot) -> None:
+    await bot.start()
+    assert bot.discord.command_syncs == ["global"]
+    names = {c["name"] for c in bot.discord.global_commands}
+    assert "paperbot" in names
+    await bot.restart()
+    assert bot.discord.identifies == 2
+    assert bot.discord.command_syncs == ["global"]
+
+
+async def test_dev_guild_gets_its_commands_at_every_start(bot: RunningBot) -> None:
+    from dataclasses import replace
+
+    bot.settings = replace(bot.settings, dev_guild=int(bot.discord.guild_id))
+    await bot.start()
+    await bot.restart()
+    assert bot.discord.command_syncs == [bot.discord.guild_id, bot.discord.guild_id]
+
+
+async def test_the_poller_stores_papers_from_hugging_face(bot: RunningBot) -> None:
+    bot.hf.add(make_item("2611.00001", "First"), make_item("2611.00002", "Second"))
+    await bot.start()
+    rows = await bot.wait_for_db("SELECT id FROM papers ORDER BY id", lambda r: len(r) == 2)
+    assert rows == [("2611.00001",), ("2611.00002",)]
+
+
+async def test_status_after_a_poll(bot: RunningBot) -> None:
+    bot.hf.add(make_item(upvotes=3), make_item(upvotes=4), make_item(upvotes=5))
+    await bot.start()
+    await bot.wait_for_db(
+        "SELECT feed FROM poll_log", lambda r: {"daily", "trending"} <= {x[0] for x in r}
+    )
+    reply = await bot.command("member", "papers", "paperbot status")
+    assert reply["flags"] & 64, "status is ephemeral"
+    (embed,) = reply["embeds"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Papers stored"] == "3"
+    assert fields["Version"]
+    assert "3 papers" in fields["Last poll: trending"]
+    assert "<t:" in fields["Next poll"]
+    assert reply["allowed_mentions"] == {"parse": []}
+
+
+async def test_hf_down_for_several_polls_then_recovering(bot: RunningBot) -> None:
+    bot.hf.add(make_item("2611.00010"), make_item("2611.00011"))
+    bot.hf.fail(times=-1, status=503)
+    await bot.start()
+    await bot.wait_for_db(
+        "SELECT count(*) FROM poll_log WHERE error IS NOT NULL AND feed = 'trending'",
+        lambda r: r[0][0] >= 2,
+    )
+    reply = await bot.command("member", "papers", "paperbot status")
+    fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+    assert "failed" in fields["Last poll: trending"]
+    assert "HTTP 503" in fields["Last poll: trending"]
+    assert bot.query("SELECT count(*) FROM papers") == [(0,)]
+    bot.hf.recover()
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 2)
+
+
+async def test_sigterm_leaves_a_consistent_database_and_exit_0(
+    bot_process: BotProcess, discord_fake: FakeDiscord, fake_hf: FakeHF
+) -> None:
+    fake_hf.add(*(make_item() for _ in range(30)))
+    bot_process.start()
+    await discord_fake.wait_ready(timeout=20)
+    db = bot_process.cwd / "data" / "bot.db"
+    await eventually(lambda: _count(db, "SELECT count(*) FROM papers") == 30, 20, "30 papers")
+    bot_process.signal(signal.SIGTERM)
+    assert await bot_process.wait() == 0, bot_process.output()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 30
+    assert "shutting down" in bot_process.output()
+    assert "test-token.fake.discord" not in bot_process.output()
+
+
+async def test_a_token_discord_rejects_exits_2_with_a_clear_message(
+    bot_process: BotProcess, discord_fake: FakeDiscord
+) -> None:
+    bot_process.env["DISCORD_TOKEN"] = "rejected-token-value"
+    bot_process.start()
+    assert await bot_process.wait() == 2
+    output = bot_process.output()
+    assert "Discord rejected DISCORD_TOKEN" in output
+    assert "Traceback" not in output
+    assert "rejected-token-value" not in output
+    assert discord_fake.identifies == 0
+
+
+def _count(db: object, sql: str) -> int:
+    try:
+        with sqlite3.connect(str(db)) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.Error:
+        return -1
