@@ -1,0 +1,258 @@
+"""Matching papers against topic queries, one at a time or against many topics at once.
+
+`Doc` is a paper prepared once (words per field, word sets, a typo index); `matches` evaluates a
+query tree on it; `explain` says why a paper did not match. `TopicIndex` finds the few topics a
+paper could match through "anchor" words, so that a poll checks 1,000 papers against 100,000
+topics without trying every pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Generic, TypeVar
+
+from rapidfuzz.distance import OSA
+
+from bot.core.models import Paper
+from bot.core.query import FUZZY_MIN_LENGTH, All, Any_, Node, Not, Phrase, Term, render
+from bot.core.text import deletions, words
+
+K = TypeVar("K", bound=Hashable)
+FIELD_NAMES = ("title", "abstract", "summary", "author", "keyword")
+SALIENT_FIELDS = ("title", "summary", "keyword", "author")
+
+# Words so frequent in ML abstracts that they make poor anchors when a rarer word is available.
+_COMMON = frozenset(
+    words(
+        "model models learning language network networks neural data method methods task tasks "
+        "training train based performance large deep approach results framework system propose "
+        "using use new show paper study generation image images video text multi state space "
+        "vision time high efficient existing demonstrate benchmark benchmarks evaluation"
+    )
+)
+
+
+@dataclass
+class Doc:
+    """A paper's words, prepared once for matching many queries.
+
+    `salient` holds the words that say what the paper is about: those of its title, AI summary
+    and keywords, and abstract words that occur at least twice (or once, when HF gave no AI
+    summary). A bare term matches salient words; `abstract:` and exclusions look at every word.
+    """
+
+    fields: dict[str, list[str]]
+    sets: dict[str, frozenset[str]] = field(init=False)
+    every: frozenset[str] = field(init=False)
+    salient: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sets = {name: frozenset(ws) for name, ws in self.fields.items()}
+        self.every = frozenset().union(*self.sets.values())
+        abstract = self.fields.get("abstract", [])
+        if self.fields.get("summary"):
+            seen: set[str] = set()
+            repeated = {w for w in abstract if w in seen or seen.add(w)}  # type: ignore[func-returns-value]
+        else:
+            repeated = set(abstract)
+        self.salient = frozenset(repeated).union(
+            *(self.sets.get(name, frozenset()) for name in SALIENT_FIELDS)
+        )
+
+    @cached_property
+    def typo_index(self) -> dict[str, set[str]]:
+        """deletion key → words of this paper (of typo-able length) that produce it."""
+        index: dict[str, set[str]] = {}
+        for word in self.every:
+            if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
+                for key in deletions(word) | {word}:
+                    index.setdefault(key, set()).add(word)
+        return index
+
+    def words_in(self, field_name: str | None, *, salient: bool = True) -> frozenset[str]:
+        if field_name is None:
+            return self.salient if salient else self.every
+        if field_name == "abstract":
+            return self.sets.get("abstract", frozenset()) | self.sets.get("summary", frozenset())
+        return self.sets.get(field_name, frozenset())
+
+
+def doc_of(paper: Paper) -> Doc:
+    return Doc(
+        {
+            "title": words(paper.title),
+            "abstract": words(paper.abstract),
+            "summary": words(paper.ai_summary or ""),
+            "author": [w for name in paper.authors for w in words(name)],
+            "keyword": [w for keyword in paper.ai_keywords for w in words(keyword)],
+        }
+    )
+
+
+def typo_matches(word: str, doc: Doc) -> set[str]:
+    """Words of `doc` within one typo of `word` (same first letter, OSA distance 1)."""
+    found: set[str] = set()
+    index = doc.typo_index
+    for key in deletions(word) | {word}:
+        for candidate in index.get(key, ()):
+            if (
+                candidate != word
+                and candidate[0] == word[0]
+                and OSA.distance(candidate, word, score_cutoff=1) <= 1
+            ):
+                found.add(candidate)
+    return found
+
+
+def _term(term: Term, doc: Doc, salient: bool) -> bool:
+    pool = doc.words_in(term.field, salient=salient)
+    if term.word in pool:
+        return True
+    if not term.fuzzy:
+        return False
+    return any(w in pool for w in typo_matches(term.word, doc))
+
+
+def _occurrences(sequence: list[str], wanted: list[str]) -> int:
+    size, first = len(wanted), wanted[0]
+    return sum(1 for i, w in enumerate(sequence) if w == first and sequence[i : i + size] == wanted)
+
+
+def _phrase(phrase: Phrase, doc: Doc, salient: bool) -> bool:
+    wanted = list(phrase.words)
+    needed = set(wanted)
+    if phrase.field is None:
+        names: tuple[str, ...] = FIELD_NAMES
+    elif phrase.field == "abstract":
+        names = ("abstract", "summary")
+    else:
+        names = (phrase.field,)
+    for name in names:
+        if not needed <= doc.sets.get(name, frozenset()):
+            continue
+        found = _occurrences(doc.fields[name], wanted)
+        # A bare phrase mentioned once in passing in the abstract is not what the paper is about.
+        strict = salient and phrase.field is None and name == "abstract" and doc.fields["summary"]
+        if found >= (2 if strict else 1):
+            return True
+    return False
+
+
+def matches(node: Node, doc: Doc, *, salient: bool = True) -> bool:
+    """Whether the paper prepared as `doc` matches the query tree `node`.
+
+    Positive terms must be salient in the paper; an exclusion hits on any mention at all.
+    """
+    if isinstance(node, Term):
+        return _term(node, doc, salient)
+    if isinstance(node, Phrase):
+        return _phrase(node, doc, salient)
+    if isinstance(node, All):
+        return all(matches(c, doc, salient=salient) for c in node.children)
+    if isinstance(node, Any_):
+        return any(matches(c, doc, salient=salient) for c in node.children)
+    return not matches(node.child, doc, salient=False)
+
+
+def explain(node: Node, doc: Doc) -> list[str]:
+    """Why `doc` does not match `node`: the missing terms and the exclusions that hit."""
+    children = node.children if isinstance(node, All) else (node,)
+    reasons: list[str] = []
+    for child in children:
+        if isinstance(child, Not):
+            if matches(child.child, doc, salient=False):
+                reasons.append(f"excluded by `-{render(child.child, top=False)}`")
+        elif not matches(child, doc):
+            reasons.append(f"no `{render(child, top=False)}`")
+    return reasons
+
+
+def match_share(node: Node, doc: Doc) -> float:
+    """The share of a query's top-level terms a paper satisfies (to rank near misses)."""
+    children = node.children if isinstance(node, All) else (node,)
+    return sum(1 for c in children if matches(c, doc)) / len(children)
+
+
+# -- many topics at once ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """Words of which a matching paper must contain at least one (exactly or within a typo)."""
+
+    exact: frozenset[str]
+    fuzzy: frozenset[str]
+
+    @property
+    def cost(self) -> float:
+        common = sum(1 for w in self.exact | self.fuzzy if w in _COMMON)
+        return len(self.exact) + 3 * len(self.fuzzy) + 50 * common
+
+
+def anchors(node: Node) -> Anchors | None:
+    """The cheapest anchor set for `node`, or None when it cannot be anchored (an exclusion)."""
+    if isinstance(node, Term):
+        if node.fuzzy:
+            return Anchors(frozenset(), frozenset({node.word}))
+        return Anchors(frozenset({node.word}), frozenset())
+    if isinstance(node, Phrase):
+        rarest = min(node.words, key=lambda w: (w in _COMMON, -len(w)))
+        return Anchors(frozenset({rarest}), frozenset())
+    if isinstance(node, Not):
+        return None
+    options = [anchors(c) for c in node.children]
+    if isinstance(node, All):
+        usable = [a for a in options if a is not None]
+        return min(usable, key=lambda a: a.cost) if usable else None
+    if any(a is None for a in options):
+        return None
+    return Anchors(
+        frozenset().union(*(a.exact for a in options if a)),
+        frozenset().union(*(a.fuzzy for a in options if a)),
+    )
+
+
+class TopicIndex(Generic[K]):
+    """Topics indexed by their anchor words; `match` returns the keys of matching topics."""
+
+    def __init__(self, topics: Iterable[tuple[K, Node]]) -> None:
+        self._nodes: list[Node] = []
+        self._keys: list[K] = []
+        self._exact: dict[str, list[int]] = {}
+        self._fuzzy: dict[str, list[int]] = {}
+        for key, node in topics:
+            found = anchors(node)
+            if found is None:
+                continue  # the parser refuses such queries; nothing could anchor them
+            slot = len(self._nodes)
+            self._nodes.append(node)
+            self._keys.append(key)
+            for word in found.exact:
+                self._exact.setdefault(word, []).append(slot)
+            for word in found.fuzzy:
+                for k in deletions(word) | {word}:
+                    self._fuzzy.setdefault(k, []).append(slot)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def candidates(self, doc: Doc) -> set[int]:
+        slots: set[int] = set()
+        exact = self._exact
+        for word in doc.every:
+            hit = exact.get(word)
+            if hit:
+                slots.update(hit)
+        if self._fuzzy:
+            fuzzy = self._fuzzy
+            for key in doc.typo_index:
+                hit = fuzzy.get(key)
+                if hit:
+                    slots.update(hit)
+        return slots
+
+    def match(self, doc: Doc) -> list[K]:
+        nodes, keys = self._nodes, self._keys
+        return [keys[s] for s in sorted(self.candidates(doc)) if matches(nodes[s], doc)]

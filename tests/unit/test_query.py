@@ -1,0 +1,175 @@
+"""The topic language: parsing, matching and its forgiveness, on hand-made papers."""
+
+import pytest
+
+from bot.core.matching import TopicIndex, doc_of, explain, matches
+from bot.core.models import Paper
+from bot.core.query import MAX_TERMS, QueryError, parse
+
+MAMBA = Paper(
+    id="2312.00752",
+    title="Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+    abstract=(
+        "Foundation models are built on the Transformer. We identify that a key weakness of "
+        "such models is their inability to perform content-based reasoning. Large language "
+        "models (LLMs) benefit. We study state-space models and reinforcement learning."
+    ),
+    authors=("Albert Gu", "Tri Dao"),
+    ai_summary="Mamba, a selective state space model, rivals Transformers and LLMs.",
+    ai_keywords=("selective state space models", "Schrödinger bridge", "reinforcement learning"),
+)
+TRAP = Paper(
+    id="2401.00001",
+    title="Underpinning organ storage with dragnets",
+    abstract="Underpinning the organ of storage, we study dragons.",
+    ai_summary="Organ storage, underpinning.",
+)
+
+
+def hit(query: str, paper: Paper = MAMBA) -> bool:
+    return matches(parse(query).tree, doc_of(paper))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "mamba",
+        "MAMBA selective",
+        '"state space"',
+        "state-space model",
+        "State Space Models",
+        "LLM",
+        "LLMs",
+        '"large language model"',
+        "RL",
+        "SSM",
+        "reinforcment",
+        "Transfromer",
+        "mamba OR nonexistentword",
+        "(video OR mamba) linear",
+        "title:mamba",
+        'title:"selective state"',
+        "author:gu",
+        'author:"tri dao"',
+        "keyword:schrodinger",
+        "schrödinger",
+        "abstract:weakness",
+        "mamba -survey",
+        "mamba AND linear",
+    ],
+)
+def test_queries_that_match(query: str) -> None:
+    assert hit(query), parse(query).understood
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "video",
+        "mamba video",
+        "author:mamba",
+        "title:reinforcement",
+        'mamba -"state space"',
+        "mamba -LLM",
+        "mamba NOT linear",
+        '"space state"',
+        "keyword:transformer",
+    ],
+)
+def test_queries_that_do_not_match(query: str) -> None:
+    assert not hit(query), parse(query).understood
+
+
+@pytest.mark.parametrize("query", ["PINN", "GAN", "RAG", "drag", "organs -organ"])
+def test_word_boundaries_are_respected(query: str) -> None:
+    if query == "organs -organ":
+        assert not hit(query, TRAP)  # plural folding works for exclusions too
+        return
+    assert not hit(query, TRAP), parse(query).understood
+
+
+def test_short_words_get_no_typo_forgiveness() -> None:
+    assert not hit("mmba")  # four letters: no typo forgiveness
+    assert hit("selectiv")  # eight letters: one typo forgiven
+    assert hit("organ", TRAP)
+    assert not hit("orgn", TRAP)
+
+
+def test_understood_form_shows_expansions_and_compounds() -> None:
+    assert parse("LLM").understood == 'llm OR "large language model" OR "MLLM" OR "LVLM"'
+    assert '"multi-modal"' in parse("multimodal").understood
+
+
+def test_equal_queries_have_equal_canonical_text() -> None:
+    assert parse("State-Space  Models").canonical == parse('"state space" model').canonical
+    assert parse("Video Diffusion").canonical == parse("video diffusion").canonical
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"state space', "quote is never closed"),
+        ("(video diffusion", "parenthesis is never closed"),
+        ("video)", "no opening one"),
+        ("video OR", "OR needs a term on both sides"),
+        ("OR video", "OR needs a term on both sides"),
+        ("-survey", "at least one word"),
+        ("video OR -survey", "at least one word"),
+        ("venue:neurips", "`venue:` is not a field"),
+        ("()", "parentheses are empty"),
+        ("+++", "no letters or digits"),
+        ("title:", "needs a word"),
+        ("", "empty"),
+    ],
+)
+def test_malformed_queries_point_at_the_problem(query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        parse(query)
+
+
+def test_error_shows_where() -> None:
+    with pytest.raises(QueryError) as caught:
+        parse('video "diffusion model')
+    assert "at character 7" in str(caught.value)
+    assert "^" in str(caught.value)
+
+
+def test_limits_on_length_and_terms() -> None:
+    with pytest.raises(QueryError, match="limit is 300"):
+        parse("a" * 301)
+    with pytest.raises(QueryError, match=f"limit is {MAX_TERMS}"):
+        parse(" ".join(f"w{i}" for i in range(MAX_TERMS + 1)))
+    parse(" ".join(f"w{i}" for i in range(MAX_TERMS)))
+
+
+def test_explain_names_the_missing_term_and_the_exclusion() -> None:
+    doc = doc_of(MAMBA)
+    assert explain(parse("mamba video").tree, doc) == ["no `video`"]
+    assert explain(parse("mamba -transformer").tree, doc) == ["excluded by `-transformer`"]
+
+
+def test_a_word_mentioned_once_in_passing_is_not_what_a_paper_is_about() -> None:
+    # "weakness" occurs once in the abstract: a bare term wants it salient; abstract: does not.
+    assert not hit("weakness")
+    assert hit("abstract:weakness")
+
+
+def test_topic_index_finds_exactly_what_a_full_scan_finds() -> None:
+    queries = [
+        "mamba",
+        "reinforcment",
+        "LLM",
+        "video",
+        "title:organ",
+        '"state space" -survey',
+        "organ storage",
+        "dragon OR mamba",
+        "PINN",
+        "author:dao",
+        "transfromer",
+        "(video OR image) gan",
+    ]
+    index = TopicIndex((q, parse(q).tree) for q in queries)
+    for paper in (MAMBA, TRAP):
+        doc = doc_of(paper)
+        assert index.match(doc) == [q for q in queries if matches(parse(q).tree, doc)]
