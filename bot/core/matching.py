@@ -8,16 +8,17 @@ topics without trying every pair.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, TypeVar
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.core.models import Paper
 from bot.core.query import FUZZY_MIN_LENGTH, All, Any_, Node, Not, Phrase, Term, render
-from bot.core.text import deletions, words
+from bot.core.text import words
 
 K = TypeVar("K", bound=Hashable)
 FIELD_NAMES = ("title", "abstract", "summary", "author", "keyword")
@@ -44,6 +45,8 @@ class Doc:
     """
 
     fields: dict[str, list[str]]
+    # Many topics share terms: each term is looked up once per paper.
+    cache: dict[tuple[Term | Phrase, bool], bool] = field(init=False, default_factory=dict)
     sets: dict[str, frozenset[str]] = field(init=False)
     every: frozenset[str] = field(init=False)
     salient: frozenset[str] = field(init=False)
@@ -62,14 +65,26 @@ class Doc:
         )
 
     @cached_property
-    def typo_index(self) -> dict[str, set[str]]:
-        """deletion key → words of this paper (of typo-able length) that produce it."""
-        index: dict[str, set[str]] = {}
-        for word in self.every:
-            if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
-                for key in deletions(word) | {word}:
-                    index.setdefault(key, set()).add(word)
-        return index
+    def typo_words(self) -> list[str]:
+        """The words long enough to forgive a typo in."""
+        return [w for w in self.every if len(w) >= FUZZY_MIN_LENGTH and not w.isdigit()]
+
+    @cached_property
+    def typo_keys(self) -> set[str]:
+        """Salient typo-able words and their deletions (what the topic index looks up)."""
+        return _typo_keys(self.salient)
+
+    @cached_property
+    def typo_keys_all(self) -> set[str]:
+        return _typo_keys(self.every)
+
+    @cached_property
+    def typo_buckets(self) -> dict[str, list[str]]:
+        """`typo_words` by first letter (a typo in the first letter is not forgiven)."""
+        buckets: dict[str, list[str]] = {}
+        for word in self.typo_words:
+            buckets.setdefault(word[0], []).append(word)
+        return buckets
 
     def words_in(self, field_name: str | None, *, salient: bool = True) -> frozenset[str]:
         if field_name is None:
@@ -93,17 +108,11 @@ def doc_of(paper: Paper) -> Doc:
 
 def typo_matches(word: str, doc: Doc) -> set[str]:
     """Words of `doc` within one typo of `word` (same first letter, OSA distance 1)."""
-    found: set[str] = set()
-    index = doc.typo_index
-    for key in deletions(word) | {word}:
-        for candidate in index.get(key, ()):
-            if (
-                candidate != word
-                and candidate[0] == word[0]
-                and OSA.distance(candidate, word, score_cutoff=1) <= 1
-            ):
-                found.add(candidate)
-    return found
+    bucket = doc.typo_buckets.get(word[0])
+    if not bucket:
+        return set()
+    found = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=1, limit=None)
+    return {candidate for candidate, _distance, _index in found if candidate != word}
 
 
 def _term(term: Term, doc: Doc, salient: bool) -> bool:
@@ -145,15 +154,52 @@ def matches(node: Node, doc: Doc, *, salient: bool = True) -> bool:
 
     Positive terms must be salient in the paper; an exclusion hits on any mention at all.
     """
-    if isinstance(node, Term):
-        return _term(node, doc, salient)
-    if isinstance(node, Phrase):
-        return _phrase(node, doc, salient)
+    if isinstance(node, Term | Phrase):
+        key = (node, salient)
+        found = doc.cache.get(key)
+        if found is None:
+            found = (
+                _term(node, doc, salient) if isinstance(node, Term) else _phrase(node, doc, salient)
+            )
+            doc.cache[key] = found
+        return found
     if isinstance(node, All):
         return all(matches(c, doc, salient=salient) for c in node.children)
     if isinstance(node, Any_):
         return any(matches(c, doc, salient=salient) for c in node.children)
     return not matches(node.child, doc, salient=False)
+
+
+Check = Callable[[Doc], bool]
+
+
+def compile_query(node: Node, *, salient: bool = True) -> Check:
+    """`matches` as a closure built once per topic: no type dispatch per paper."""
+    if isinstance(node, Term | Phrase):
+        leaf: Term | Phrase = node
+        key = (leaf, salient)
+
+        def check_leaf(doc: Doc) -> bool:
+            found = doc.cache.get(key)
+            if found is None:
+                if isinstance(leaf, Term):
+                    found = _term(leaf, doc, salient)
+                else:
+                    found = _phrase(leaf, doc, salient)
+                doc.cache[key] = found
+            return found
+
+        return check_leaf
+    if isinstance(node, Not):
+        inner = compile_query(node.child, salient=False)
+        return lambda doc: not inner(doc)
+    parts = [compile_query(c, salient=salient) for c in node.children]
+    if isinstance(node, All):
+        if len(parts) == 2:
+            a, b = parts
+            return lambda doc: a(doc) and b(doc)
+        return lambda doc: all(p(doc) for p in parts)
+    return lambda doc: any(p(doc) for p in parts)
 
 
 def explain(node: Node, doc: Doc) -> list[str]:
@@ -180,26 +226,30 @@ def match_share(node: Node, doc: Doc) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Anchors:
-    """Words of which a matching paper must contain at least one (exactly or within a typo)."""
+    """Words of which a matching paper must contain at least one (exactly or within a typo).
 
-    exact: frozenset[str]
-    fuzzy: frozenset[str]
+    Each word is paired with `broad`: True when it may occur anywhere in the paper (an
+    `abstract:` term), False when a match needs it among the paper's salient words.
+    """
+
+    exact: frozenset[tuple[str, bool]]
+    fuzzy: frozenset[tuple[str, bool]]
 
     @property
     def cost(self) -> float:
-        common = sum(1 for w in self.exact | self.fuzzy if w in _COMMON)
+        words_ = [w for w, _ in self.exact | self.fuzzy]
+        common = sum(1 for w in words_ if w in _COMMON)
         return len(self.exact) + 3 * len(self.fuzzy) + 50 * common
 
 
 def anchors(node: Node) -> Anchors | None:
     """The cheapest anchor set for `node`, or None when it cannot be anchored (an exclusion)."""
     if isinstance(node, Term):
-        if node.fuzzy:
-            return Anchors(frozenset(), frozenset({node.word}))
-        return Anchors(frozenset({node.word}), frozenset())
+        item = frozenset({(node.word, node.field == "abstract")})
+        return Anchors(frozenset(), item) if node.fuzzy else Anchors(item, frozenset())
     if isinstance(node, Phrase):
         rarest = min(node.words, key=lambda w: (w in _COMMON, -len(w)))
-        return Anchors(frozenset({rarest}), frozenset())
+        return Anchors(frozenset({(rarest, node.field == "abstract")}), frozenset())
     if isinstance(node, Not):
         return None
     options = [anchors(c) for c in node.children]
@@ -214,45 +264,67 @@ def anchors(node: Node) -> Anchors | None:
     )
 
 
+def _typo_keys(words_: Iterable[str]) -> set[str]:
+    """Typo-able words and every deletion of them but the first letter's (never forgiven)."""
+    keys: set[str] = set()
+    for word in words_:
+        if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
+            keys.add(word)
+            keys.update(word[:i] + word[i + 1 :] for i in range(1, len(word)))
+    return keys
+
+
 class TopicIndex(Generic[K]):
-    """Topics indexed by their anchor words; `match` returns the keys of matching topics."""
+    """Topics indexed by their anchor words; `match` returns the keys of matching topics.
+
+    Identical queries (popular topics subscribed in many channels) are evaluated once. Anchors
+    are looked up among a paper's salient words, except for `abstract:` terms (`broad`).
+    """
 
     def __init__(self, topics: Iterable[tuple[K, Node]]) -> None:
-        self._nodes: list[Node] = []
-        self._keys: list[K] = []
-        self._exact: dict[str, list[int]] = {}
-        self._fuzzy: dict[str, list[int]] = {}
+        self._checks: list[Check] = []
+        self._keys: list[list[K]] = []
+        # [salient, broad] lookups: word → topic slots.
+        self._exact: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        self._fuzzy: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        slots: dict[Node, int] = {}
         for key, node in topics:
+            slot = slots.get(node)
+            if slot is not None:
+                self._keys[slot].append(key)
+                continue
             found = anchors(node)
             if found is None:
                 continue  # the parser refuses such queries; nothing could anchor them
-            slot = len(self._nodes)
-            self._nodes.append(node)
-            self._keys.append(key)
-            for word in found.exact:
-                self._exact.setdefault(word, []).append(slot)
-            for word in found.fuzzy:
-                for k in deletions(word) | {word}:
-                    self._fuzzy.setdefault(k, []).append(slot)
+            slot = slots[node] = len(self._checks)
+            self._checks.append(compile_query(node))
+            self._keys.append([key])
+            for word, broad in found.exact:
+                self._exact[broad].setdefault(word, []).append(slot)
+            for word, broad in found.fuzzy:
+                for k in _typo_keys([word]):
+                    self._fuzzy[broad].setdefault(k, []).append(slot)
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return sum(len(keys) for keys in self._keys)
 
     def candidates(self, doc: Doc) -> set[int]:
         slots: set[int] = set()
-        exact = self._exact
-        for word in doc.every:
-            hit = exact.get(word)
-            if hit:
-                slots.update(hit)
-        if self._fuzzy:
-            fuzzy = self._fuzzy
-            for key in doc.typo_index:
-                hit = fuzzy.get(key)
-                if hit:
-                    slots.update(hit)
+        # Set intersections run in C; only the keys both sides share are looked up.
+        for broad, pool in ((False, doc.salient), (True, doc.every)):
+            exact, fuzzy = self._exact[broad], self._fuzzy[broad]
+            for word in pool & exact.keys():
+                slots.update(exact[word])
+            if fuzzy:
+                keys = doc.typo_keys_all if broad else doc.typo_keys
+                for key in keys & fuzzy.keys():
+                    slots.update(fuzzy[key])
         return slots
 
     def match(self, doc: Doc) -> list[K]:
-        nodes, keys = self._nodes, self._keys
-        return [keys[s] for s in sorted(self.candidates(doc)) if matches(nodes[s], doc)]
+        checks, keys = self._checks, self._keys
+        found: list[K] = []
+        for slot in sorted(self.candidates(doc)):
+            if checks[slot](doc):
+                found.extend(keys[slot])
+        return found

@@ -39,8 +39,3 @@ def stem(word: str) -> str:
     if word.endswith("s"):
         return word[:-1]
     return word
-
-
-def deletions(word: str) -> set[str]:
-    """Every string one character shorter than `word` (the SymSpell trick for typo lookup)."""
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
