@@ -16,11 +16,16 @@ import yarl
 from bot.client import PaperBot
 from bot.config import Settings
 from bot.core.hf_source import HFSource, RetryPolicy
+from bot.core.outbox import Outbox, Pace
 from bot.core.poller import Poller
 from bot.core.scheduler import Scheduler
 from bot.core.status import StatusSource
 from bot.core.store import Store
+from bot.core.topic_store import TopicStore
+from bot.core.topics import TopicService
+from bot.sender import DiscordTransport
 from cogs.status import StatusCog
+from cogs.topics import TopicsCog
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +62,8 @@ async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> i
         ):
             scheduler = Scheduler()
             try:
-                bot = build(settings, http, store, scheduler)
-                return await _serve(bot, settings.discord_token, scheduler, stop)
+                bot, outbox = build(settings, http, store, scheduler)
+                return await _serve(bot, outbox, settings.discord_token, scheduler, stop)
             finally:
                 await scheduler.shutdown()
     finally:
@@ -74,24 +79,38 @@ def retry_policy(poll_seconds: int) -> RetryPolicy:
 
 def build(
     settings: Settings, http: aiohttp.ClientSession, store: Store, scheduler: Scheduler
-) -> PaperBot:
+) -> tuple[PaperBot, Outbox]:
     """Wire the services together; the one place that knows every concrete class."""
     source = HFSource(http, settings.hf_endpoint, policy=retry_policy(settings.poll_seconds))
+    topic_store = TopicStore(store)
+    topics = TopicService(store, topic_store, on_queued=lambda: outbox.wake())
     poller = Poller(
         source,
-        store.upsert_papers,
+        topics.ingest,
         store,
         settings.feeds,
         interval_seconds=settings.poll_seconds,
     )
     scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
     status = StatusSource(
-        store, settings.feeds, datetime.now(UTC), lambda: scheduler.next_run(POLL_JOB)
+        store,
+        settings.feeds,
+        datetime.now(UTC),
+        lambda: scheduler.next_run(POLL_JOB),
+        topic_store,
     )
-    return PaperBot(meta=store, cogs=[StatusCog(status)], dev_guild=settings.dev_guild)
+    bot = PaperBot(
+        meta=store,
+        cogs=[StatusCog(status), TopicsCog(topics)],
+        dev_guild=settings.dev_guild,
+    )
+    outbox = Outbox(topic_store, DiscordTransport(bot), pace=Pace(per_second=settings.send_rate))
+    return bot, outbox
 
 
-async def _serve(bot: PaperBot, token: str, scheduler: Scheduler, stop: asyncio.Event) -> int:
+async def _serve(
+    bot: PaperBot, outbox: Outbox, token: str, scheduler: Scheduler, stop: asyncio.Event
+) -> int:
     async with bot:
         try:
             await bot.login(token)
@@ -100,6 +119,7 @@ async def _serve(bot: PaperBot, token: str, scheduler: Scheduler, stop: asyncio.
             return EXIT_USAGE
         # Background work starts only once Discord has accepted the token.
         scheduler.start()
+        scheduler.spawn(outbox.run(), name="outbox")
         runner = asyncio.create_task(bot.connect(), name="discord")
         stopper = asyncio.create_task(stop.wait(), name="stop")
         done, _pending = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)

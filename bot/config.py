@@ -16,6 +16,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DB = "data/paperbot.db"
 DEFAULT_POLL_SECONDS = 600
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+DEFAULT_SEND_RATE = 20.0
+MAX_SEND_RATE = 45.0
 
 
 class ConfigError(Exception):
@@ -33,6 +35,7 @@ class Settings:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
+    send_rate: float = DEFAULT_SEND_RATE
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str | None]) -> Settings:
@@ -54,6 +57,10 @@ class Settings:
             discord_api_base=_optional_url("DISCORD_API_BASE", get("DISCORD_API_BASE")),
             discord_gateway_url=_optional_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL")),
             log_level=_log_level(get("LOG_LEVEL")),
+            # Discord allows 50 requests per second; only a local fake may be driven faster.
+            send_rate=_rate_setting(
+                get("PAPERBOT_SEND_RATE"), 1000.0 if get("DISCORD_API_BASE") else MAX_SEND_RATE
+            ),
         )
 
     def warnings(self) -> list[str]:
@@ -89,6 +96,22 @@ def _int_setting(name: str, raw: str | None, default: int) -> int:
         value = 0
     if value < 1:
         raise ConfigError(f"{name} must be a whole number of seconds, at least 1 (got {raw!r})")
+    return value
+
+
+def _rate_setting(raw: str | None, most: float) -> float:
+    if raw is None:
+        return DEFAULT_SEND_RATE
+    problem = (
+        f"PAPERBOT_SEND_RATE must be messages per second, more than 0 and at most "
+        f"{most:g} (got {raw!r})"
+    )
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(problem) from None
+    if not 0 < value <= most:
+        raise ConfigError(problem)
     return value
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import discord
 
+from bot.core.models import Paper
 from bot.core.status import BotStatus
 
 BRAND_COLOUR = discord.Colour(0xFFD21E)  # Hugging Face yellow
@@ -50,4 +52,104 @@ def status_embed(status: BotStatus) -> discord.Embed:
         value=timestamp(status.next_poll) if status.next_poll else "not scheduled",
         inline=False,
     )
+    outbox = status.outbox
+    delivery = f"{outbox.pending:,} waiting to be posted"
+    if outbox.undeliverable:
+        delivery += f", {outbox.undeliverable:,} undeliverable after every retry (see the log)"
+    embed.add_field(name="Outbox", value=delivery, inline=False)
+    if outbox.paused:
+        lines = [f"<#{p.channel_id}>: {p.reason}" for p in outbox.paused[:10]]
+        if len(outbox.paused) > 10:
+            lines.append(f"…and {len(outbox.paused) - 10} more")
+        embed.add_field(name="Paused channels", value=cut("\n".join(lines), 1024), inline=False)
+    return embed
+
+
+# -- paper cards ---------------------------------------------------------------------------------
+
+TITLE_LIMIT = 256
+SUMMARY_LIMIT = 1200
+FIELD_LIMIT = 1024
+SHOWN_AUTHORS = 4
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > limit // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:.-") + "…"
+
+
+def escape(text: str) -> str:
+    """Markdown-escaped text: a title with *stars* or `ticks` shows as written."""
+    return discord.utils.escape_markdown(text, as_needed=False)
+
+
+def authors_line(authors: tuple[str, ...]) -> str:
+    if not authors:
+        return "unknown"
+    shown = ", ".join(authors[:SHOWN_AUTHORS])
+    rest = len(authors) - SHOWN_AUTHORS
+    return cut(escape(shown + (f" and {rest} more" if rest > 0 else "")), FIELD_LIMIT)
+
+
+def paper_embed(paper: Paper, topics: Sequence[str] = ()) -> discord.Embed:
+    """The card: title linking to the HF page, summary, authors, counts, topics."""
+    embed = discord.Embed(
+        title=cut(escape(paper.title), TITLE_LIMIT),
+        url=paper.hf_url,
+        description=cut(
+            escape(paper.ai_summary or paper.abstract or "No abstract."), SUMMARY_LIMIT
+        ),
+        colour=BRAND_COLOUR,
+    )
+    embed.add_field(name="Authors", value=authors_line(paper.authors), inline=False)
+    embed.add_field(name="Upvotes", value=f"▲ {paper.upvotes:,}")
+    if paper.github_repo:
+        stars = f"★ {paper.github_stars:,}" if paper.github_stars is not None else "repository"
+        embed.add_field(name="GitHub", value=stars)
+    published = paper.published_at or paper.submitted_at
+    if published:
+        embed.add_field(name="Published", value=published.strftime("%Y-%m-%d"))
+    if topics:
+        listed = ", ".join(f"`{t.replace('`', '')}`" for t in topics)
+        embed.add_field(name="Matched topics", value=cut(listed, FIELD_LIMIT), inline=False)
+    if paper.thumbnail:
+        embed.set_thumbnail(url=paper.thumbnail)
+    embed.set_footer(text=f"arXiv {paper.id} · Hugging Face Papers")
+    return embed
+
+
+def paper_links(paper: Paper, view: discord.ui.View | None = None) -> discord.ui.View:
+    """Link buttons HF, arXiv, PDF and Code (when there is a repository)."""
+    view = view or discord.ui.View(timeout=None)
+    links = [("Hugging Face", paper.hf_url), ("arXiv", paper.arxiv_url), ("PDF", paper.pdf_url)]
+    if paper.github_repo:
+        links.append(("Code", paper.github_repo))
+    for label, url in links:
+        view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url))
+    return view
+
+
+def digest_embed(papers: Sequence[Paper], more: int, topics: Sequence[str]) -> discord.Embed:
+    """One message for a channel's digest: a compact line per paper, then the count of the rest."""
+    lines = []
+    for n, paper in enumerate(papers, start=1):
+        title = cut(escape(paper.title).replace("[", "(").replace("]", ")"), 180)
+        lines.append(f"**{n}.** [{title}]({paper.hf_url}) · ▲ {paper.upvotes:,}")
+    if more > 0:
+        lines.append(f"…and {more} more.")
+    total = len(papers) + max(more, 0)
+    embed = discord.Embed(
+        title=f"Paper digest: {total} new paper{'s' if total != 1 else ''}",
+        description=cut("\n".join(lines), 4000),
+        colour=BRAND_COLOUR,
+    )
+    if topics:
+        listed = ", ".join(f"`{t.replace('`', '')}`" for t in topics)
+        embed.add_field(name="Topics", value=cut(listed, FIELD_LIMIT), inline=False)
     return embed

@@ -20,5 +20,5 @@ class StatusCog(commands.GroupCog, group_name="paperbot", group_description="Abo
 
     @app_commands.command(name="status", description="Version, uptime, polls and papers stored")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
-        status = await self._status.status(datetime.now(UTC))
+        status = await self._status.status(datetime.now(UTC), interaction.guild_id)
         await interaction.response.send_message(embed=render.status_embed(status), ephemeral=True)

@@ -58,3 +58,60 @@ class IngestResult:
 
     seen: int
     new: int
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A channel's subscription to a query."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    query: str
+    canonical: str
+    min_upvotes: int
+    digest_hour: int | None
+    created_by: int
+    created_at: datetime
+    posted_count: int = 0
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """One (channel, paper) the outbox owes, as matching plans it."""
+
+    guild_id: int
+    channel_id: int
+    paper_id: str
+    topic_ids: tuple[int, ...]
+    due_at: datetime
+    digest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A pending outbox row, with what the sender needs to render it."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    paper: Paper
+    topics: tuple[str, ...]
+    digest: bool
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class PausedChannel:
+    guild_id: int
+    channel_id: int
+    reason: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSummary:
+    pending: int
+    undeliverable: int
+    paused: tuple[PausedChannel, ...]

@@ -8,9 +8,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot import __version__
-from bot.core.models import PollRecord
+from bot.core.models import OutboxSummary, PollRecord
 
 NextPoll = Callable[[], datetime | None]
+
+
+class OutboxStatus(Protocol):
+    async def summary(self, guild_id: int | None = None) -> OutboxSummary: ...
 
 
 class StatusStore(Protocol):
@@ -27,6 +31,7 @@ class BotStatus:
     last_polls: tuple[PollRecord, ...]
     next_poll: datetime | None
     papers_stored: int
+    outbox: OutboxSummary
 
 
 class StatusSource:
@@ -38,13 +43,16 @@ class StatusSource:
         feeds: tuple[str, ...],
         started_at: datetime,
         next_poll: NextPoll,
+        outbox: OutboxStatus,
     ) -> None:
+        self._outbox = outbox
         self._store = store
         self._feeds = feeds
         self._started_at = started_at
         self._next_poll = next_poll
 
-    async def status(self, now: datetime) -> BotStatus:
+    async def status(self, now: datetime, guild_id: int | None = None) -> BotStatus:
+        """The bot's status; paused channels are those of `guild_id` (all when None)."""
         polls = {p.feed: p for p in await self._store.latest_polls()}
         return BotStatus(
             version=__version__,
@@ -53,4 +61,5 @@ class StatusSource:
             last_polls=tuple(polls[f] for f in self._feeds if f in polls),
             next_poll=self._next_poll(),
             papers_stored=await self._store.paper_count(),
+            outbox=await self._outbox.summary(guild_id),
         )

@@ -99,7 +99,7 @@ class Store:
     # -- schema ------------------------------------------------------------------------------
 
     async def schema_version(self) -> int:
-        row = await self._one("PRAGMA user_version")
+        row = await self.fetch_one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def migrate(self) -> int:
@@ -139,12 +139,12 @@ class Store:
                 raise
             await self._conn.commit()
 
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return row
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._conn.execute(sql, params) as cursor:
             rows = await cursor.fetchall()
         return list(rows)
@@ -159,11 +159,21 @@ class Store:
         return IngestResult(seen=len(batch), new=len(new))
 
     async def get_paper(self, paper_id: str) -> Paper | None:
-        row = await self._one(f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,))
+        row = await self.fetch_one(f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,))
         return paper_from_row(row) if row else None
 
+    async def recent_papers(self, since: datetime, limit: int = 5000) -> list[Paper]:
+        """Papers first seen or submitted to Daily Papers since `since`, newest first."""
+        stamp = to_iso(since)
+        rows = await self.fetch_all(
+            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE first_seen >= ? OR submitted_at >= ? "
+            "ORDER BY coalesce(submitted_at, first_seen) DESC, id LIMIT ?",
+            (stamp, stamp, limit),
+        )
+        return [paper_from_row(r) for r in rows]
+
     async def paper_count(self) -> int:
-        row = await self._one("SELECT count(*) FROM papers")
+        row = await self.fetch_one("SELECT count(*) FROM papers")
         return int(row[0]) if row else 0
 
     # -- poll log ------------------------------------------------------------------------------
@@ -185,14 +195,14 @@ class Store:
 
     async def latest_polls(self) -> list[PollRecord]:
         """The most recent poll of every feed, ordered by feed name."""
-        rows = await self._all(
+        rows = await self.fetch_all(
             "SELECT feed, started_at, finished_at, papers_seen, papers_new, error FROM poll_log "
             "WHERE id IN (SELECT max(id) FROM poll_log GROUP BY feed) ORDER BY feed"
         )
         return [_poll_from_row(row) for row in rows]
 
     async def last_success(self, feed: str) -> datetime | None:
-        row = await self._one(
+        row = await self.fetch_one(
             "SELECT max(finished_at) FROM poll_log WHERE feed = ? AND error IS NULL", (feed,)
         )
         return from_iso(row[0]) if row and row[0] else None
@@ -200,7 +210,7 @@ class Store:
     # -- meta ----------------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
-        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        row = await self.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     async def set_meta(self, key: str, value: str) -> None:

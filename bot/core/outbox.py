@@ -1,0 +1,202 @@
+"""The sender's loop over the outbox: paced, retried with backoff, never silently dropped.
+
+Matching writes deliveries; this loop sends what is due, one message at a time, at a global
+pace safely under Discord's limits, taking channels in turn so that a fan-out to many channels
+never bursts into one. A sent delivery is marked right after Discord accepts it, so a crash
+repeats at most the message in flight. A refused channel (403) or a gone one (404) is paused
+with the reason; other failures are retried with exponential backoff and, after the last
+attempt, kept as undeliverable for an admin to see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+from bot.core.models import Delivery, Paper
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+DIGEST_ENTRIES = 10
+IDLE_WAIT = 30.0
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class DeliveryFailed(Exception):
+    """A send that did not happen. `kind` decides what the outbox does next."""
+
+    def __init__(self, kind: Literal["forbidden", "gone", "retry"], reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+class Transport(Protocol):
+    """Sends one rendered message; returns its id or raises `DeliveryFailed`."""
+
+    async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int: ...
+
+    async def send_digest(
+        self, channel_id: int, papers: Sequence[Paper], more: int, topics: Sequence[str]
+    ) -> int: ...
+
+
+class OutboxStore(Protocol):
+    async def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]: ...
+
+    async def next_due(self) -> datetime | None: ...
+
+    async def mark_sent(self, ids: Sequence[int], message_id: int, now: datetime) -> None: ...
+
+    async def mark_failed(
+        self, ids: Sequence[int], error: str, next_attempt: datetime | None, now: datetime
+    ) -> None: ...
+
+    async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """How fast the outbox sends: messages per second overall, and the retry backoff."""
+
+    per_second: float = 20.0
+    backoff_base: float = 30.0
+    backoff_max: float = 3600.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: OutboxStore,
+        transport: Transport,
+        *,
+        pace: Pace | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._store = store
+        self._transport = transport
+        self._pace = pace or Pace()
+        self._clock = clock
+        self._sleep = sleep
+        self._wake = asyncio.Event()
+        self._last_send = 0.0
+
+    def wake(self) -> None:
+        """Something was queued: look at the outbox now rather than at the next timer."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Drain forever (until cancelled)."""
+        while True:
+            self._wake.clear()
+            sent = await self.drain()
+            if sent:
+                continue
+            await self._idle()
+
+    async def _idle(self) -> None:
+        wait = IDLE_WAIT
+        due = await self._store.next_due()
+        if due is not None:
+            wait = min(wait, max((due - self._clock()).total_seconds(), 0.05))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    async def drain(self, batch: int = 100) -> int:
+        """Send one batch of due deliveries; returns how many messages went out."""
+        due = await self._store.due_deliveries(self._clock(), batch)
+        paused: set[int] = set()
+        sent = 0
+        digests: dict[int, list[Delivery]] = {}
+        for delivery in due:
+            if delivery.digest:
+                digests.setdefault(delivery.channel_id, []).append(delivery)
+        for delivery in due:
+            if delivery.channel_id in paused:
+                continue
+            group = [delivery]
+            if delivery.digest:
+                group = digests.pop(delivery.channel_id, [])
+                if not group:
+                    continue
+            if await self._send(group, paused):
+                sent += 1
+        return sent
+
+    async def _send(self, group: list[Delivery], paused: set[int]) -> bool:
+        first = group[0]
+        await self._pace_wait()
+        try:
+            if first.digest:
+                papers = [d.paper for d in group]
+                topics = sorted({t for d in group for t in d.topics})
+                message_id = await self._transport.send_digest(
+                    first.channel_id, papers[:DIGEST_ENTRIES], len(papers) - DIGEST_ENTRIES, topics
+                )
+            else:
+                message_id = await self._transport.send_card(
+                    first.channel_id, first.paper, first.topics
+                )
+        except DeliveryFailed as failure:
+            await self._failed(group, failure, paused)
+            return False
+        await self._store.mark_sent([d.id for d in group], message_id, self._clock())
+        return True
+
+    async def _failed(
+        self, group: list[Delivery], failure: DeliveryFailed, paused: set[int]
+    ) -> None:
+        first, now = group[0], self._clock()
+        ids = [d.id for d in group]
+        if failure.kind in ("forbidden", "gone"):
+            paused.add(first.channel_id)
+            await self._store.pause_channel(first.channel_id, failure.reason, now)
+            log.warning("paused channel %s: %s", first.channel_id, failure.reason)
+            return
+        attempts = first.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self._store.mark_failed(ids, failure.reason, None, now)
+            log.error(
+                "gave up on paper %s for channel %s after %d attempts: %s",
+                first.paper.id,
+                first.channel_id,
+                attempts,
+                failure.reason,
+            )
+            return
+        retry_at = now + timedelta(seconds=self.backoff(attempts))
+        await self._store.mark_failed(ids, failure.reason, retry_at, now)
+        log.warning(
+            "could not post paper %s to channel %s (%s); attempt %d, next at %s",
+            first.paper.id,
+            first.channel_id,
+            failure.reason,
+            attempts,
+            retry_at.strftime("%H:%M:%S"),
+        )
+
+    def backoff(self, attempts: int) -> float:
+        base = min(self._pace.backoff_base * 2.0 ** (attempts - 1), self._pace.backoff_max)
+        return base * random.uniform(0.8, 1.2)
+
+    async def _pace_wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        gap = 1.0 / self._pace.per_second
+        wait = self._last_send + gap - loop.time()
+        if wait > 0:
+            await self._sleep(wait)
+        self._last_send = loop.time()

@@ -1,0 +1,102 @@
+"""Replies of the /topic commands. No I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.core.models import Topic
+from bot.core.topics import AddedTopic, TopicTest
+from bot.render import BRAND_COLOUR, cut, escape
+
+LIST_LIMIT = 25
+
+
+def options_text(topic: Topic) -> str:
+    parts = []
+    if topic.min_upvotes:
+        parts.append(f"≥ {topic.min_upvotes} upvotes")
+    if topic.digest_hour is not None:
+        parts.append(f"daily digest at {topic.digest_hour:02d}:00 UTC")
+    return ", ".join(parts) or "each paper at once"
+
+
+def state_text(topic: Topic) -> str:
+    return f"**paused**: {topic.paused_reason}" if topic.paused_reason else "active"
+
+
+def code(text: str) -> str:
+    return "`" + text.replace("`", "'") + "`"
+
+
+def topic_added(added: AddedTopic) -> discord.Embed:
+    topic = added.topic
+    embed = discord.Embed(title=f"Topic #{topic.id} added", colour=BRAND_COLOUR)
+    embed.add_field(
+        name="Query as understood", value=cut(code(added.query.understood), 1024), inline=False
+    )
+    embed.add_field(name="Options", value=options_text(topic), inline=False)
+    embed.add_field(
+        name="Last 7 days",
+        value=f"{added.recent_matches} stored paper{'s' if added.recent_matches != 1 else ''} "
+        "would have matched.",
+        inline=False,
+    )
+    note = "New matching papers will be posted here."
+    if added.backfilled:
+        note = f"Posting the {added.backfilled} newest matching papers now; new ones will follow."
+    embed.set_footer(text=note)
+    return embed
+
+
+def topic_list(topics: Sequence[Topic], *, everywhere: bool) -> discord.Embed:
+    where = "this server" if everywhere else "this channel"
+    embed = discord.Embed(title=f"Topics in {where}", colour=BRAND_COLOUR)
+    if not topics:
+        embed.description = "None yet. Admins add one with `/topic add`."
+        return embed
+    lines = []
+    for topic in topics[: LIST_LIMIT * 4]:
+        channel = f"<#{topic.channel_id}> " if everywhere else ""
+        lines.append(
+            f"**#{topic.id}** {channel}{code(cut(topic.query, 120))} · {options_text(topic)} · "
+            f"{state_text(topic)} · {topic.posted_count} posted"
+        )
+    if len(topics) > LIST_LIMIT * 4:
+        lines.append(f"…and {len(topics) - LIST_LIMIT * 4} more.")
+    embed.description = cut("\n".join(lines), 4000)
+    return embed
+
+
+def topic_removed(topic: Topic) -> str:
+    return f"Removed topic #{topic.id} {code(topic.query)} from <#{topic.channel_id}>."
+
+
+def topic_resumed(topic: Topic) -> str:
+    return f"Resumed posting in <#{topic.channel_id}>; what waited during the pause goes out now."
+
+
+def topic_test(result: TopicTest) -> discord.Embed:
+    embed = discord.Embed(title="Topic test", colour=BRAND_COLOUR)
+    embed.add_field(
+        name="Query as understood", value=cut(code(result.query.understood), 1024), inline=False
+    )
+    found = [f"• [{cut(escape(p.title), 90)}]({p.hf_url})" for p in result.matches[:10]]
+    if len(result.matches) > 10:
+        found.append(f"…and {len(result.matches) - 10} more.")
+    heading = f"Would match {len(result.matches)} of {result.recent_total} recent papers (7 days)"
+    embed.add_field(
+        name=heading,
+        value=cut("\n".join(found), 1024) if found else "None.",
+        inline=False,
+    )
+    if result.near_misses:
+        misses = [
+            f"• {cut(escape(m.paper.title), 70)}: {'; '.join(m.reasons)}"
+            for m in result.near_misses
+        ]
+        embed.add_field(
+            name="Near misses, and why", value=cut("\n".join(misses), 1024), inline=False
+        )
+    return embed

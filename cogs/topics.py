@@ -1,0 +1,118 @@
+"""/topic add | list | remove | resume | test: a channel's subscriptions, for its admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render_topics
+from bot.core.errors import UserError
+from bot.core.topics import TopicService
+
+Interaction = discord.Interaction[Any]
+
+
+def _topic_id(value: str) -> int:
+    digits = value.strip().lstrip("#")
+    if not digits.isdigit():
+        raise UserError("Pick a topic from the list (or type its number).")
+    return int(digits)
+
+
+def _where(interaction: Interaction) -> tuple[int, int]:
+    if interaction.guild_id is None or interaction.channel_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id, interaction.channel_id
+
+
+@app_commands.guild_only()
+class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channel topic feeds"):
+    def __init__(self, topics: TopicService) -> None:
+        self._topics = topics
+        super().__init__()
+
+    @app_commands.command(name="add", description="Post new papers matching a query here")
+    @app_commands.describe(
+        query='Words, "phrases", OR, -exclusions, title:/abstract:/author:/keyword:',
+        min_upvotes="Post a paper only once it has this many upvotes",
+        backfill="Also post this many of the newest stored matching papers now (0-10)",
+        digest_hour="Collect papers into one daily digest at this hour (UTC, 0-23)",
+    )
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def add(
+        self,
+        interaction: Interaction,
+        query: app_commands.Range[str, 1, 300],
+        min_upvotes: app_commands.Range[int, 0, 100000] = 0,
+        backfill: app_commands.Range[int, 0, 10] = 0,
+        digest_hour: app_commands.Range[int, 0, 23] | None = None,
+    ) -> None:
+        guild_id, channel_id = _where(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        added = await self._topics.add(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=interaction.user.id,
+            text=query,
+            min_upvotes=min_upvotes,
+            backfill=backfill,
+            digest_hour=digest_hour,
+        )
+        await interaction.followup.send(embed=render_topics.topic_added(added), ephemeral=True)
+
+    @app_commands.command(name="list", description="The topics of this channel or server")
+    @app_commands.describe(everywhere="List every channel's topics in this server")
+    async def list_topics(self, interaction: Interaction, everywhere: bool = False) -> None:
+        guild_id, channel_id = _where(interaction)
+        found = await self._topics.topics_of(guild_id, None if everywhere else channel_id)
+        embed = render_topics.topic_list(found, everywhere=everywhere)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="remove", description="Stop following a topic")
+    @app_commands.describe(topic="The topic to remove")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def remove(self, interaction: Interaction, topic: str) -> None:
+        guild_id, _channel = _where(interaction)
+        removed = await self._topics.remove(guild_id, _topic_id(topic))
+        await interaction.response.send_message(
+            render_topics.topic_removed(removed), ephemeral=True
+        )
+
+    @app_commands.command(name="resume", description="Resume a topic paused after an error")
+    @app_commands.describe(topic="The paused topic")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def resume(self, interaction: Interaction, topic: str) -> None:
+        guild_id, _channel = _where(interaction)
+        resumed = await self._topics.resume(guild_id, _topic_id(topic))
+        await interaction.response.send_message(
+            render_topics.topic_resumed(resumed), ephemeral=True
+        )
+
+    @app_commands.command(name="test", description="Try a query on recent papers, privately")
+    @app_commands.describe(query="The query to try")
+    async def test(self, interaction: Interaction, query: app_commands.Range[str, 1, 300]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self._topics.test(query)
+        await interaction.followup.send(embed=render_topics.topic_test(result), ephemeral=True)
+
+    @remove.autocomplete("topic")
+    @resume.autocomplete("topic")
+    async def topic_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None or interaction.channel_id is None:
+            return []
+        found = await self._topics.topic_choices(
+            interaction.guild_id, interaction.channel_id, current
+        )
+        choices = []
+        for topic in found:
+            channel = interaction.guild.get_channel(topic.channel_id) if interaction.guild else None
+            where = f"#{channel.name}" if channel else "another channel"
+            paused = " (paused)" if topic.paused_reason else ""
+            name = f"#{topic.id} {where}: {topic.query}{paused}"
+            choices.append(app_commands.Choice(name=name[:100], value=str(topic.id)))
+        return choices
