@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ import pytest
 
 from bot.app import run_bot
 from bot.config import Settings
+from bot.core.query import parse
+from bot.core.store import Store
+from bot.core.topic_store import TopicStore
 from tests.e2e.fake_discord import FakeDiscord, InteractionRecord
 from tests.e2e.fake_hf import FakeHF
 
@@ -51,6 +55,7 @@ def bot_settings(discord: FakeDiscord, hf: FakeHF, db: Path, **overrides: Any) -
         discord_api_base=discord.api_base,
         discord_gateway_url=discord.gateway_url,
         log_level="DEBUG",
+        send_rate=200.0,
     )
     return replace(settings, **overrides)
 
@@ -121,6 +126,14 @@ class RunningBot:
         await self.discord.wait_callback(record)
         return record
 
+    async def polls(self, count: int = 2, timeout: float = 15.0) -> None:
+        """Wait until `count` more polls of every feed have been logged."""
+        feeds = len(self.settings.feeds)
+        start = self.query("SELECT count(*) FROM poll_log")[0][0]
+        await self.wait_for_db(
+            "SELECT count(*) FROM poll_log", lambda r: r[0][0] >= start + count * feeds, timeout
+        )
+
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Read the bot's database from outside, as an admin would."""
         with sqlite3.connect(self.db) as conn:
@@ -141,6 +154,25 @@ class RunningBot:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"{sql!r} never satisfied the condition; last rows: {rows}")
             await asyncio.sleep(0.05)
+
+
+async def seed_topics(db: Path, guild_id: str, topics: list[tuple[str, str]]) -> None:
+    """Subscribe channels directly in the database (for tests about delivery, not commands)."""
+    now = datetime.now(UTC) - timedelta(hours=1)
+    async with await Store.open(db) as store:
+        topic_store = TopicStore(store)
+        for channel_id, text in topics:
+            query = parse(text)
+            await topic_store.add_topic(
+                guild_id=int(guild_id),
+                channel_id=int(channel_id),
+                query=query.text,
+                canonical=query.canonical,
+                min_upvotes=0,
+                digest_hour=None,
+                created_by=1,
+                now=now,
+            )
 
 
 @pytest.fixture
@@ -209,6 +241,7 @@ def bot_process(discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path) -> A
             "PAPERBOT_DB": str(tmp_path / "data" / "bot.db"),
             "PAPERBOT_POLL_SECONDS": "1",
             "LOG_LEVEL": "DEBUG",
+            "PAPERBOT_SEND_RATE": "200",
         }
     )
     process = BotProcess(env, tmp_path, tmp_path / "bot.log")

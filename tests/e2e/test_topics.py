@@ -1,0 +1,285 @@
+"""Channel topics end to end: commands, matching, posting once, pausing, fan-out."""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from typing import Any
+
+from tests.e2e.conftest import BotProcess, RunningBot, eventually, seed_topics
+from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.fake_hf import FakeHF, make_item
+
+
+def posted_ids(bot: RunningBot, channel: str) -> list[str]:
+    return [m["embeds"][0]["url"].rsplit("/", 1)[1] for m in bot.discord.posts(channel)]
+
+
+async def add_topic(
+    bot: RunningBot, channel: str, query: str, user: str = "admin", **options: Any
+) -> dict[str, Any]:
+    return await bot.command(user, channel, "topic add", {"query": query, **options})
+
+
+async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) -> None:
+    bot.hf.add(
+        make_item("2611.00001", "An old diffusion paper"),
+        make_item("2611.00002", "Old and unrelated"),
+    )
+    await bot.start()
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 2)
+
+    reply = await add_topic(bot, "papers", "diffusion -survey")
+    assert reply["flags"] & 64
+    fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+    assert fields["Query as understood"] == "`diffusion -survey`"
+    assert "1 stored paper would have matched" in fields["Last 7 days"]
+    await bot.polls(2)
+    assert bot.discord.posts("papers") == [], "a new topic never posts old papers"
+
+    bot.hf.add(
+        make_item(
+            "2611.00003",
+            "Video diffusion at scale",
+            upvotes=12,
+            github="https://github.com/a/b",
+            stars=77,
+        ),
+        make_item("2611.00004", "Diffusion for proteins"),
+        make_item("2611.00005", "A survey of diffusion models"),
+        make_item("2611.00006", "Transformers for tables"),
+    )
+    await bot.discord.wait_messages("papers", 2)
+    await bot.polls(2)
+    assert sorted(posted_ids(bot, "papers")) == ["2611.00003", "2611.00004"]
+
+    card = next(m for m in bot.discord.posts("papers") if "2611.00003" in m["embeds"][0]["url"])
+    embed = card["embeds"][0]
+    assert embed["title"] == "Video diffusion at scale"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Upvotes"] == "▲ 12"
+    assert fields["GitHub"] == "★ 77"
+    assert fields["Matched topics"] == "`diffusion -survey`"
+    assert fields["Authors"] == "Ada Lovelace, Alan Turing"
+    assert embed["thumbnail"]["url"].endswith("2611.00003.png")
+    labels = [b["label"] for row in card["components"] for b in row["components"]]
+    assert labels[:4] == ["Hugging Face", "arXiv", "PDF", "Code"]
+    assert card["allowed_mentions"] == {"parse": []}
+
+    await bot.restart()
+    await bot.polls(2)
+    assert sorted(posted_ids(bot, "papers")) == ["2611.00003", "2611.00004"], (
+        "a restart reposts nothing"
+    )
+    listing = await bot.command("member", "papers", "topic list")
+    assert "2 posted" in listing["embeds"][0]["description"]
+
+
+async def test_a_paper_matching_two_topics_of_a_channel_is_posted_once_naming_both(
+    bot: RunningBot,
+) -> None:
+    await bot.start()
+    await add_topic(bot, "papers", "diffusion")
+    await add_topic(bot, "papers", "video")
+    bot.hf.add(make_item("2611.00010", "Video diffusion transformers"))
+    (post,) = await bot.discord.wait_messages("papers", 1)
+    await bot.polls(2)
+    assert len(bot.discord.posts("papers")) == 1
+    fields = {f["name"]: f["value"] for f in post["embeds"][0]["fields"]}
+    assert fields["Matched topics"] == "`diffusion`, `video`"
+
+
+async def test_hf_down_for_several_polls_then_everything_owed_is_posted(bot: RunningBot) -> None:
+    await bot.start()
+    await add_topic(bot, "papers", "agents")
+    bot.hf.fail(times=-1, status=502)
+    bot.hf.add(*(make_item(title=f"Web agents part {i}") for i in range(3)))
+    await bot.wait_for_db(
+        "SELECT count(*) FROM poll_log WHERE error IS NOT NULL AND feed = 'daily'",
+        lambda r: r[0][0] >= 3,
+    )
+    assert bot.discord.posts("papers") == []
+    bot.hf.recover()
+    posts = await bot.discord.wait_messages("papers", 3)
+    assert len({p["embeds"][0]["url"] for p in posts}) == 3
+
+
+async def test_a_refused_channel_is_paused_with_its_reason_while_others_go_on(
+    bot: RunningBot,
+) -> None:
+    await bot.start()
+    await add_topic(bot, "secret", "robots")
+    await add_topic(bot, "papers", "robots")
+    bot.hf.add(make_item("2611.00020", "Robots that fold laundry"))
+    await bot.discord.wait_messages("papers", 1)
+    await bot.wait_for_db(
+        "SELECT paused_reason FROM channel_state WHERE paused_reason IS NOT NULL",
+        lambda r: len(r) == 1,
+    )
+    bot.hf.add(make_item("2611.00021", "Robots that cook"))
+    await bot.discord.wait_messages("papers", 2)
+    secret_posts = [
+        r
+        for r in bot.discord.requests
+        if r.method == "POST" and bot.discord.channel("secret").id in r.path
+    ]
+    assert len(secret_posts) == 1, "a paused channel is not posted to again"
+    assert secret_posts[0].status == 403
+
+    listing = await bot.command("admin", "secret", "topic list")
+    assert "**paused**" in listing["embeds"][0]["description"]
+    assert "403" in listing["embeds"][0]["description"]
+    status = await bot.command("admin", "papers", "paperbot status")
+    fields = {f["name"]: f["value"] for f in status["embeds"][0]["fields"]}
+    assert "403" in fields["Paused channels"]
+
+    # The admin fixes the channel's permissions and resumes: what waited is posted.
+    bot.discord.channel("secret").hidden_from_bot = False
+    topic_id = bot.query(
+        "SELECT id FROM topics WHERE channel_id = ?", (int(bot.discord.channel("secret").id),)
+    )[0][0]
+    choices = await bot.discord.autocomplete(
+        "admin", "secret", "topic resume", {"topic": ""}, focused="topic"
+    )
+    answer = await bot.discord.wait_callback(choices)
+    assert answer["type"] == 8
+    assert any(c["value"] == str(topic_id) for c in answer["data"]["choices"])
+    reply = await bot.command("admin", "secret", "topic resume", {"topic": str(topic_id)})
+    assert "Resumed" in reply["content"]
+    posts = await bot.discord.wait_messages("secret", 2)
+    assert sorted(p["embeds"][0]["url"][-10:] for p in posts) == ["2611.00020", "2611.00021"]
+
+
+async def test_members_without_manage_channels_are_refused(bot: RunningBot) -> None:
+    await bot.start()
+    reply = await add_topic(bot, "papers", "diffusion", user="member")
+    assert reply["flags"] & 64
+    assert "Manage Channels" in reply["content"]
+    assert bot.query("SELECT count(*) FROM topics") == [(0,)]
+    # Anyone may list and test.
+    listing = await bot.command("member", "papers", "topic list")
+    assert "None yet" in listing["embeds"][0]["description"]
+
+
+async def test_bad_queries_and_limits_get_a_clear_private_message(bot: RunningBot) -> None:
+    await bot.start()
+    reply = await add_topic(bot, "papers", '"state space')
+    assert "quote is never closed" in reply["content"]
+    assert reply["flags"] & 64
+    await add_topic(bot, "papers", "state-space models")
+    duplicate = await add_topic(bot, "papers", '"state space" model')
+    assert "already follows that query" in duplicate["content"]
+    assert bot.query("SELECT count(*) FROM topics") == [(1,)]
+
+
+async def test_topic_test_shows_matches_and_near_misses_with_reasons(bot: RunningBot) -> None:
+    bot.hf.add(
+        make_item("2611.00030", "Diffusion for video"),
+        make_item("2611.00031", "Diffusion for audio"),
+    )
+    await bot.start()
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 2)
+    reply = await bot.command("member", "papers", "topic test", {"query": "diffusion video"})
+    fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+    assert any("Would match 1 of 2" in name for name in fields)
+    assert "no `video`" in fields["Near misses, and why"]
+
+
+async def test_a_title_mentioning_everyone_pings_no_one(bot: RunningBot) -> None:
+    await bot.start()
+    role = next(r for r in bot.discord.roles if r != bot.discord.guild_id)
+    await add_topic(bot, "papers", "attention")
+    bot.hf.add(make_item("2611.00040", f"@everyone <@&{role}> attention is **all** you need"))
+    (post,) = await bot.discord.wait_messages("papers", 1)
+    assert post["allowed_mentions"] == {"parse": []}
+    assert post["content"] == ""
+    assert post["embeds"][0]["title"].startswith("@everyone")
+    assert "\\*\\*all\\*\\*" in post["embeds"][0]["title"], "markdown is escaped"
+
+
+async def test_fan_out_500_deliveries_to_100_channels_exactly_once(
+    fake_hf: FakeHF, tmp_path: Any
+) -> None:
+    async with FakeDiscord(time_scale=0.1, extra_channels=100) as discord:
+        bot = RunningBot(discord, fake_hf, bot_settings_for(discord, fake_hf, tmp_path))
+        feeds = [c for c in discord.channels.values() if c.name.startswith("feed-")]
+        await seed_topics(bot.db, discord.guild_id, [(c.id, "fanout") for c in feeds])
+        fake_hf.add(*(make_item(f"2611.{900 + i:05d}", f"Fanout study {i}") for i in range(5)))
+        await bot.start()
+        await discord.wait_until(
+            lambda: sum(len(discord.posts(c.name)) for c in feeds) >= 500, timeout=60
+        )
+        await bot.polls(1)
+        assert await bot.stop() == 0
+        for channel in feeds:
+            assert Counter(posted_ids(bot, channel.name)) == {
+                f"2611.{900 + i:05d}": 1 for i in range(5)
+            }
+        limited = sum(1 for r in discord.requests if r.status == 429)
+        assert limited / len(discord.requests) < 0.01, (
+            f"{limited} of {len(discord.requests)} were 429s"
+        )
+        assert discord.unknown == []
+
+
+async def test_sigkill_mid_fan_out_loses_nothing_and_repeats_at_most_one(
+    bot_process: BotProcess, fake_hf: FakeHF, tmp_path: Any
+) -> None:
+    async with FakeDiscord(time_scale=0.1, extra_channels=100) as discord:
+        bot_process.env["DISCORD_API_BASE"] = discord.api_base
+        bot_process.env["DISCORD_GATEWAY_URL"] = discord.gateway_url
+        bot_process.env["PAPERBOT_SEND_RATE"] = "100"
+        feeds = [c for c in discord.channels.values() if c.name.startswith("feed-")]
+        db = tmp_path / "data" / "bot.db"
+        await seed_topics(db, discord.guild_id, [(c.id, "fanout") for c in feeds])
+        fake_hf.add(*(make_item(f"2611.{950 + i:05d}", f"Fanout study {i}") for i in range(5)))
+
+        def total() -> int:
+            return sum(len(discord.posts(c.name)) for c in feeds)
+
+        bot_process.start()
+        await eventually(lambda: total() >= 150, 60, "150 posts")
+        bot_process.signal(signal.SIGKILL)
+        await bot_process.wait()
+        killed_at = total()
+        assert killed_at < 500, "the kill came before the fan-out ended"
+
+        bot_process.start()
+        await eventually(
+            lambda: (
+                len(
+                    {
+                        (m["channel_id"], m["embeds"][0]["url"])
+                        for c in feeds
+                        for m in discord.posts(c.name)
+                    }
+                )
+                >= 500
+            ),
+            90,
+            "all 500 deliveries",
+        )
+        await eventually(lambda: _all_sent(db), 20, "the outbox to empty")
+        bot_process.signal(signal.SIGTERM)
+        assert await bot_process.wait() == 0
+        pairs = Counter(
+            (m["channel_id"], m["embeds"][0]["url"]) for c in feeds for m in discord.posts(c.name)
+        )
+        assert len(pairs) == 500
+        repeated = sum(n - 1 for n in pairs.values())
+        assert repeated <= 1, f"{repeated} messages were posted twice"
+
+
+def _all_sent(db: Any) -> bool:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return (
+            conn.execute("SELECT count(*) FROM deliveries WHERE sent_at IS NULL").fetchone()[0] == 0
+        )
+
+
+def bot_settings_for(discord: FakeDiscord, hf: FakeHF, tmp_path: Any) -> Any:
+    from tests.e2e.conftest import bot_settings
+
+    return bot_settings(discord, hf, tmp_path / "fanout.db")
