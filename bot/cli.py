@@ -17,8 +17,10 @@ from bot.config import ConfigError, Settings, load_settings, log_settings_warnin
 from bot.core.errors import SourceError
 from bot.core.hf_parser import parse_body
 from bot.core.hf_source import HFSource
+from bot.core.matching import doc_of, matches
 from bot.core.models import Paper
 from bot.core.poller import fetch_feed, utc_now
+from bot.core.query import QueryError, parse
 from bot.core.store import Store
 from bot.logs import setup_logging
 
@@ -49,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a daily_papers URL or a JSON file of that shape (default: the configured feeds)",
     )
     preview.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N papers")
+    preview.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        metavar="QUERY",
+        help="also show which papers a topic query matches (repeatable)",
+    )
     preview.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -69,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return _run(settings)
     if args.command == "preview":
-        return asyncio.run(_preview(settings, args.source, args.limit, args.json))
+        return asyncio.run(_preview(settings, args.source, args.limit, args.json, args.topic))
     if args.db_command == "migrate":
         return asyncio.run(_migrate(settings))
     return asyncio.run(_backup(settings, args.path))
@@ -84,21 +93,42 @@ def _run(settings: Settings) -> int:
     return asyncio.run(run_bot(settings))
 
 
-async def _preview(settings: Settings, source: str | None, limit: int | None, as_json: bool) -> int:
+async def _preview(
+    settings: Settings,
+    source: str | None,
+    limit: int | None,
+    as_json: bool,
+    topics: Sequence[str] = (),
+) -> int:
+    try:
+        queries = [parse(t) for t in topics]
+    except QueryError as exc:
+        first_line = str(exc).splitlines()[0]
+        return _fail(f"bad --topic: {first_line}", EXIT_USAGE)
     try:
         papers = await _fetch_preview(settings, source)
     except (SourceError, OSError) as exc:
         return _fail(f"cannot read {source or settings.hf_endpoint}: {exc}", EXIT_FAILURE)
     shown = papers[:limit] if limit else papers
+    docs = [(p, doc_of(p)) for p in shown]
+    matched = [(q, [p for p, d in docs if matches(q.tree, d)]) for q in queries]
     if as_json:
-        payload = {
+        payload: dict[str, object] = {
             "papers": [
                 {"id": p.id, "title": p.title, "upvotes": p.upvotes, "url": p.hf_url} for p in shown
             ]
         }
+        if queries:
+            payload["topics"] = [
+                {"query": q.text, "matches": [p.id for p in found]} for q, found in matched
+            ]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        print(format_table(shown))
+        return EXIT_OK
+    print(format_table(shown))
+    for query, found in matched:
+        print(f"\ntopic {query.text!r} (understood as {query.understood}): {len(found)} match")
+        if found:
+            print(format_table(found))
     return EXIT_OK
 
 

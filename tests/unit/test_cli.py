@@ -87,3 +87,29 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     )
     assert absent.returncode == 1
     assert "no database" in absent.stderr
+
+
+def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
+    result = paperbot(
+        "preview",
+        "--source",
+        str(SAMPLE),
+        "--topic",
+        "LLM agents",
+        "--topic",
+        "diffusion",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    topics = json.loads(result.stdout)["topics"]
+    assert [t["query"] for t in topics] == ["LLM agents", "diffusion"]
+    assert "2606.13681" in topics[0]["matches"]  # EvoArena: robust LLM agents
+    assert (
+        "2606.12575" in topics[1]["matches"]
+    )  # two-step image generation via diffusion distillation
+    table = paperbot("preview", "--source", str(SAMPLE), "--topic", "diffusion", cwd=tmp_path)
+    assert "topic 'diffusion'" in table.stdout
+    bad = paperbot("preview", "--source", str(SAMPLE), "--topic", '"open', cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "quote is never closed" in bad.stderr

@@ -1,0 +1,151 @@
+"""The outbox loop with a fake transport and a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.models import NewDelivery, Paper
+from bot.core.outbox import MAX_ATTEMPTS, DeliveryFailed, Outbox, Pace
+from bot.core.store import Store
+from bot.core.topic_store import TopicStore
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.cards: list[tuple[int, str, tuple[str, ...]]] = []
+        self.digests: list[tuple[int, list[str], int]] = []
+        self.failures: dict[int, DeliveryFailed] = {}
+
+    async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int:
+        if channel_id in self.failures:
+            raise self.failures[channel_id]
+        self.cards.append((channel_id, paper.id, tuple(topics)))
+        return len(self.cards)
+
+    async def send_digest(
+        self, channel_id: int, papers: Sequence[Paper], more: int, topics: Sequence[str]
+    ) -> int:
+        self.digests.append((channel_id, [p.id for p in papers], more))
+        return 1000 + len(self.digests)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+@pytest.fixture
+async def topics(store: Store) -> TopicStore:
+    topic_store = TopicStore(store)
+    for channel in (10, 20):
+        await topic_store.add_topic(
+            guild_id=1,
+            channel_id=channel,
+            query="x",
+            canonical="x",
+            min_upvotes=0,
+            digest_hour=None,
+            created_by=5,
+            now=T0 - timedelta(days=1),
+        )
+    await store.upsert_papers([Paper(id=f"2611.{i:05d}", title=f"P{i}") for i in range(30)], T0)
+    return topic_store
+
+
+def owed(channel: int, paper: int, *, due: datetime = T0, digest: bool = False) -> NewDelivery:
+    return NewDelivery(1, channel, f"2611.{paper:05d}", (1 if channel == 10 else 2,), due, digest)
+
+
+def outbox(topics: TopicStore, transport: FakeTransport, clock: Clock) -> Outbox:
+    return Outbox(
+        topics, transport, pace=Pace(per_second=1000, backoff_base=10), clock=clock, sleep=no_sleep
+    )
+
+
+async def test_sends_each_delivery_once_taking_channels_in_turn(topics: TopicStore) -> None:
+    await topics.queue([owed(10, 1), owed(10, 2), owed(10, 3), owed(20, 4), owed(20, 5)], T0)
+    transport, clock = FakeTransport(), Clock()
+    box = outbox(topics, transport, clock)
+    assert await box.drain() == 5
+    assert [c[0] for c in transport.cards] == [10, 20, 10, 20, 10]
+    assert await box.drain() == 0
+    assert transport.cards[0][2] == ("x",)
+
+
+async def test_a_failure_is_kept_with_its_reason_and_retried_with_backoff(
+    topics: TopicStore, store: Store
+) -> None:
+    await topics.queue([owed(10, 1)], T0)
+    transport, clock = FakeTransport(), Clock()
+    transport.failures[10] = DeliveryFailed("retry", "Discord answered 500")
+    box = outbox(topics, transport, clock)
+    await box.drain()
+    row = await store.fetch_one(
+        "SELECT attempts, last_error, next_attempt_at, sent_at FROM deliveries"
+    )
+    assert row is not None
+    assert (row[0], row[1], row[3]) == (1, "Discord answered 500", None)
+    retry_at = datetime.fromisoformat(row[2])
+    assert T0 + timedelta(seconds=8) <= retry_at <= T0 + timedelta(seconds=12)
+    assert await box.drain() == 0, "not before its next attempt time"
+    del transport.failures[10]
+    clock.now = retry_at
+    assert await box.drain() == 1
+
+
+async def test_after_the_last_attempt_it_is_kept_as_undeliverable(topics: TopicStore) -> None:
+    await topics.queue([owed(10, 1)], T0)
+    transport, clock = FakeTransport(), Clock()
+    transport.failures[10] = DeliveryFailed("retry", "Discord answered 400")
+    box = outbox(topics, transport, clock)
+    for _ in range(MAX_ATTEMPTS):
+        clock.now += timedelta(days=1)
+        await box.drain()
+    summary = await topics.summary()
+    assert (summary.pending, summary.undeliverable) == (0, 1)
+
+
+async def test_403_pauses_the_channel_and_others_go_on(topics: TopicStore) -> None:
+    await topics.queue([owed(10, 1), owed(10, 2), owed(20, 3)], T0)
+    transport, clock = FakeTransport(), Clock()
+    transport.failures[10] = DeliveryFailed("forbidden", "403 Missing Access")
+    box = outbox(topics, transport, clock)
+    await box.drain()
+    assert [c[:2] for c in transport.cards] == [(20, "2611.00003")]
+    summary = await topics.summary(1)
+    assert [p.channel_id for p in summary.paused] == [10]
+    assert summary.paused[0].reason == "403 Missing Access"
+    assert summary.pending == 2
+    del transport.failures[10]
+    assert await box.drain() == 0, "a paused channel waits"
+    assert await topics.resume_channel(1, 10)
+    assert await box.drain() == 2
+
+
+async def test_digest_deliveries_go_out_as_one_message_at_their_hour(
+    topics: TopicStore, store: Store
+) -> None:
+    nine = T0 + timedelta(hours=3)
+    await topics.queue([owed(10, i, due=nine, digest=True) for i in range(12)], T0)
+    transport, clock = FakeTransport(), Clock()
+    box = outbox(topics, transport, clock)
+    assert await box.drain() == 0
+    clock.now = nine
+    assert await box.drain() == 1
+    (digest,) = transport.digests
+    assert (digest[0], len(digest[1]), digest[2]) == (10, 10, 2)
+    row = await store.fetch_one("SELECT count(*) FROM deliveries WHERE sent_at IS NOT NULL")
+    assert row is not None
+    assert row[0] == 12
