@@ -113,8 +113,11 @@ class Outbox:
         due = await self._store.next_due()
         if due is not None:
             wait = min(wait, max((due - self._clock()).total_seconds(), 0.05))
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a cancellation
+        # that arrives as the wait ends, and the loop would then outlive shutdown.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            async with asyncio.timeout(wait):
+                await self._wake.wait()
 
     async def drain(self, batch: int = 100) -> int:
         """Send one batch of due deliveries; returns how many messages went out."""

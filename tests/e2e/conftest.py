@@ -104,7 +104,11 @@ class RunningBot:
     async def stop(self) -> int:
         assert self._task is not None
         self._stop.set()
-        code = await asyncio.wait_for(self._task, 15)
+        done, _ = await asyncio.wait({self._task}, timeout=15)
+        if not done:
+            for task in asyncio.all_tasks():
+                task.print_stack()
+        code = await asyncio.wait_for(self._task, 1)
         self._task = None
         return code
 
