@@ -18,12 +18,19 @@ from bot.config import Settings
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.outbox import Outbox, Pace
 from bot.core.poller import Poller
+from bot.core.saved import SavedService
+from bot.core.saved_store import SavedStore
 from bot.core.scheduler import Scheduler
+from bot.core.search import SearchService
+from bot.core.search_store import SearchStore
 from bot.core.status import StatusSource
 from bot.core.store import Store
 from bot.core.topic_store import TopicStore
 from bot.core.topics import TopicService
 from bot.sender import DiscordTransport
+from bot.views import save_button_class
+from cogs.papers import PapersCog
+from cogs.saved import SavedCog
 from cogs.status import StatusCog
 from cogs.topics import TopicsCog
 
@@ -99,12 +106,22 @@ def build(
         lambda: scheduler.next_run(POLL_JOB),
         topic_store,
     )
+    search = SearchService(store, SearchStore(store), source)
+    saved = SavedService(SavedStore(store))
+    save_button = save_button_class(saved, search.show)
     bot = PaperBot(
         meta=store,
-        cogs=[StatusCog(status), TopicsCog(topics)],
+        cogs=[
+            StatusCog(status),
+            TopicsCog(topics),
+            PapersCog(search, save_button),
+            SavedCog(saved, search),
+        ],
+        dynamic_items=[save_button],
         dev_guild=settings.dev_guild,
     )
-    outbox = Outbox(topic_store, DiscordTransport(bot), pace=Pace(per_second=settings.send_rate))
+    transport = DiscordTransport(bot, save_button)
+    outbox = Outbox(topic_store, transport, pace=Pace(per_second=settings.send_rate))
     return bot, outbox
 
 

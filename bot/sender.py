@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import aiohttp
 import discord
@@ -11,24 +12,34 @@ from bot import render
 from bot.core.models import Paper
 from bot.core.outbox import DeliveryFailed
 
-ViewFactory = Callable[[Paper], discord.ui.View]
+SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
 
 class DiscordTransport:
     """Sends through discord.py's HTTP client; needs no gateway cache, only a logged-in bot."""
 
-    def __init__(self, client: discord.Client, views: ViewFactory = render.paper_links) -> None:
+    def __init__(self, client: discord.Client, save: SaveFactory | None = None) -> None:
         self._client = client
-        self._views = views
+        self._save = save
 
     async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int:
-        view = self._views(paper)
+        view = discord.ui.View(timeout=None)
+        if self._save is not None:
+            view.add_item(self._save(paper.id, "Save"))
+        view = render.paper_links(paper, view)
         return await self._send(channel_id, embed=render.paper_embed(paper, topics), view=view)
 
     async def send_digest(
         self, channel_id: int, papers: Sequence[Paper], more: int, topics: Sequence[str]
     ) -> int:
-        return await self._send(channel_id, embed=render.digest_embed(papers, more, topics))
+        view = None
+        if self._save is not None:
+            view = discord.ui.View(timeout=None)
+            for n, paper in enumerate(papers[:10], start=1):
+                view.add_item(self._save(paper.id, f"Save {n}"))
+        return await self._send(
+            channel_id, embed=render.digest_embed(papers, more, topics), view=view
+        )
 
     async def _send(
         self, channel_id: int, *, embed: discord.Embed, view: discord.ui.View | None = None

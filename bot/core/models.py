@@ -115,3 +115,24 @@ class OutboxSummary:
     pending: int
     undeliverable: int
     paused: tuple[PausedChannel, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedItem:
+    """A paper in a user's list: its own copy of what exports need, plus status and note."""
+
+    list_name: str
+    paper_id: str
+    title: str
+    authors: tuple[str, ...]
+    published_at: datetime | None
+    status: str
+    note: str | None
+    saved_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SavedList:
+    name: str
+    count: int
+    unread: int

@@ -62,8 +62,10 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
     assert fields["Matched topics"] == "`diffusion -survey`"
     assert fields["Authors"] == "Ada Lovelace, Alan Turing"
     assert embed["thumbnail"]["url"].endswith("2611.00003.png")
-    labels = [b["label"] for row in card["components"] for b in row["components"]]
-    assert labels[:4] == ["Hugging Face", "arXiv", "PDF", "Code"]
+    buttons = [b for row in card["components"] for b in row["components"]]
+    assert [b["label"] for b in buttons] == ["Save", "Hugging Face", "arXiv", "PDF", "Code"]
+    assert buttons[0]["custom_id"] == "paper:save:2611.00003"
+    assert buttons[4]["url"] == "https://github.com/a/b"
     assert card["allowed_mentions"] == {"parse": []}
 
     await bot.restart()

@@ -1,0 +1,264 @@
+"""Searching stored papers with the topic language, ranked by SQLite FTS5.
+
+The query tree becomes an FTS5 expression (plurals and acronym expansions included) for bm25
+ranking; the topic matcher then keeps exactly the papers the query means. When that finds
+little, typos are corrected against the index's own vocabulary (rapidfuzz), and when the store
+still has fewer than five, Hugging Face's search is asked and its papers stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.core.errors import SourceError, UserError
+from bot.core.matching import doc_of, matches
+from bot.core.models import Paper
+from bot.core.paper_ids import parse_paper_id
+from bot.core.query import Any_, Node, Not, Phrase, Term, parse
+from bot.core.search_store import SearchStore
+from bot.core.store import Store
+
+log = logging.getLogger(__name__)
+
+Sort = Literal["relevance", "upvotes", "newest"]
+Period = Literal["today", "week", "month"]
+PERIODS = {"today": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+CANDIDATES = 200
+FEW = 5
+TITLE_CACHE_SECONDS = 60.0
+
+Clock = Callable[[], datetime]
+
+
+class RemoteSearch(Protocol):
+    async def search(self, query: str, *, limit: int = 20) -> list[Paper]: ...
+
+    async def paper(self, paper_id: str) -> Paper | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    understood: str
+    papers: tuple[Paper, ...]
+    corrected: bool
+    from_hf: int
+
+
+def fts_expression(node: Node, corrections: dict[str, list[str]] | None = None) -> str:
+    """An FTS5 MATCH expression with the same meaning as `node` (before the matcher's check)."""
+    fixes = corrections or {}
+    if isinstance(node, Term):
+        forms = {_quote(node.label or node.word), _quote(node.word) + "*"}
+        if len(node.word) < 4:
+            forms = {_quote(node.label or node.word), _quote(node.word + "s")}
+        forms.update(_quote(w) for w in fixes.get(node.word, []))
+        inner = " OR ".join(sorted(forms))
+        return _column(node.field, f"({inner})")
+    if isinstance(node, Phrase):
+        return _column(node.field, _quote(" ".join(node.words)))
+    if isinstance(node, Not):
+        raise AssertionError("exclusions are rendered by their All")
+    if isinstance(node, Any_):
+        parts = [fts_expression(c, fixes) for c in node.children if not isinstance(c, Not)]
+        return "(" + " OR ".join(parts) + ")"
+    positive = [fts_expression(c, fixes) for c in node.children if not isinstance(c, Not)]
+    negative = [fts_expression(c.child, fixes) for c in node.children if isinstance(c, Not)]
+    expression = "(" + " AND ".join(positive) + ")"
+    for excluded in negative:
+        expression += f" NOT {excluded}"
+    return expression
+
+
+_COLUMNS = {"title": "title", "abstract": "abstract", "author": "authors", "keyword": "ai_keywords"}
+
+
+def _column(field: str | None, expression: str) -> str:
+    if field is None:
+        return expression
+    if field == "abstract":
+        return "{abstract ai_summary} : " + expression
+    return f"{_COLUMNS[field]} : {expression}"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fuzzy_terms(node: Node) -> list[Term]:
+    if isinstance(node, Term):
+        return [node] if node.fuzzy else []
+    if isinstance(node, Phrase):
+        return []
+    if isinstance(node, Not):
+        return []
+    return [t for c in node.children for t in _fuzzy_terms(c)]
+
+
+def _positive_words(node: Node) -> list[str]:
+    if isinstance(node, Term):
+        return [node.label or node.word]
+    if isinstance(node, Phrase):
+        return [node.label or " ".join(node.words)]
+    if isinstance(node, Not):
+        return []
+    if isinstance(node, Any_):
+        return _positive_words(node.children[0])
+    return [w for c in node.children for w in _positive_words(c)]
+
+
+def _newest(paper: Paper) -> float:
+    moment = paper.submitted_at or paper.published_at or paper.first_seen
+    return moment.timestamp() if moment else 0.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SearchService:
+    """/papers search, show, trending and the paper autocomplete."""
+
+    def __init__(
+        self,
+        store: Store,
+        search_store: SearchStore,
+        remote: RemoteSearch | None = None,
+        *,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._store = store
+        self._search = search_store
+        self._remote = remote
+        self._clock = clock
+        self._titles: list[tuple[str, str]] = []
+        self._titles_at = 0.0
+        self._titles_lock = asyncio.Lock()
+
+    async def search(
+        self, text: str, sort: Sort = "relevance", *, ask_hf: bool = True
+    ) -> SearchResult:
+        query = parse(text)
+        found = await self._local(query.tree, None)
+        corrected = False
+        if len(found) < FEW and _fuzzy_terms(query.tree):
+            corrections = await self._corrections(query.tree)
+            if corrections:
+                more = await self._local(query.tree, corrections)
+                seen = {p.id for p in found}
+                found += [p for p in more if p.id not in seen]
+                corrected = True
+        from_hf = 0
+        if len(found) < FEW and ask_hf and self._remote is not None:
+            extra = await self._ask_hf(query.tree, {p.id for p in found})
+            from_hf = len(extra)
+            found += extra
+        return SearchResult(
+            query=query.text,
+            understood=query.understood,
+            papers=tuple(_sorted(found, sort)),
+            corrected=corrected,
+            from_hf=from_hf,
+        )
+
+    async def _local(self, tree: Node, corrections: dict[str, list[str]] | None) -> list[Paper]:
+        candidates = await self._search.fts(fts_expression(tree, corrections), CANDIDATES)
+        # The matcher has the last word: same meaning as topics, any mention counts in search.
+        return [p for p in candidates if matches(tree, doc_of(p), salient=False)]
+
+    async def _corrections(self, tree: Node) -> dict[str, list[str]]:
+        fixes: dict[str, list[str]] = {}
+        for term in _fuzzy_terms(tree):
+            word = term.word
+            vocabulary = await self._search.vocabulary(word[0], len(word) - 1, len(word) + 2)
+            if word in vocabulary:
+                continue
+            close = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=10)
+            if close:
+                fixes[word] = [c[0] for c in close]
+        return fixes
+
+    async def _ask_hf(self, tree: Node, have: set[str]) -> list[Paper]:
+        assert self._remote is not None
+        text = " ".join(_positive_words(tree))
+        try:
+            papers = await self._remote.search(text, limit=20)
+        except SourceError as exc:
+            log.warning("Hugging Face search failed: %s", exc)
+            return []
+        fresh = [p for p in papers if p.id not in have]
+        if fresh:
+            await self._store.upsert_papers(fresh, self._clock())
+            self._titles_at = 0.0
+        return fresh
+
+    async def show(self, text: str) -> Paper:
+        """One paper by id or URL: from the store, else from Hugging Face (then stored)."""
+        paper_id = parse_paper_id(text)
+        paper = await self._store.get_paper(paper_id)
+        if paper is not None:
+            return paper
+        if self._remote is not None:
+            try:
+                paper = await self._remote.paper(paper_id)
+            except SourceError as exc:
+                raise UserError(
+                    f"Couldn't reach Hugging Face to look up {paper_id} ({exc}). Try again later."
+                ) from exc
+            if paper is not None:
+                await self._store.upsert_papers([paper], self._clock())
+                self._titles_at = 0.0
+                stored = await self._store.get_paper(paper_id)
+                return stored or paper
+        raise UserError(f"No paper {paper_id} is known here or on Hugging Face.")
+
+    async def trending(self, period: Period, limit: int = 50) -> list[Paper]:
+        return await self._search.top_papers(self._clock() - PERIODS[period], limit)
+
+    async def complete(self, typed: str, limit: int = 25) -> list[tuple[str, str]]:
+        """(id, title) suggestions for what has been typed into a `paper` option."""
+        titles = await self._title_cache()
+        text = typed.strip()
+        if not text:
+            return titles[:limit]
+        try:
+            wanted = parse_paper_id(text)
+        except UserError:
+            wanted = None
+        by_id = [t for t in titles if wanted and t[0] == wanted]
+        by_id += [t for t in titles if t[0].startswith(text) and t not in by_id][:limit]
+        scored = process.extract(
+            text,
+            [t[1] for t in titles],
+            scorer=fuzz.WRatio,
+            processor=str.lower,
+            limit=limit,
+            score_cutoff=50,
+        )
+        by_title = [titles[index] for _title, _score, index in scored]
+        result = by_id + [t for t in by_title if t not in by_id]
+        return result[:limit]
+
+    async def _title_cache(self) -> list[tuple[str, str]]:
+        async with self._titles_lock:
+            if time.monotonic() - self._titles_at > TITLE_CACHE_SECONDS:
+                self._titles = await self._search.titles()
+                self._titles_at = time.monotonic()
+            return self._titles
+
+
+def _sorted(papers: list[Paper], sort: Sort) -> list[Paper]:
+    if sort == "upvotes":
+        return sorted(papers, key=lambda p: (-p.upvotes, p.id))
+    if sort == "newest":
+        return sorted(papers, key=lambda p: (-_newest(p), p.id))
+    return papers
