@@ -20,7 +20,6 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.core.errors import SourceError, UserError
-from bot.core.matching import doc_of, matches
 from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
 from bot.core.query import Any_, Node, Not, Phrase, Term, parse
@@ -35,6 +34,7 @@ PERIODS = {"today": timedelta(days=1), "week": timedelta(days=7), "month": timed
 CANDIDATES = 200
 FEW = 5
 TITLE_CACHE_SECONDS = 60.0
+VOCABULARY_SECONDS = 600.0
 
 Clock = Callable[[], datetime]
 
@@ -58,14 +58,19 @@ def fts_expression(node: Node, corrections: dict[str, list[str]] | None = None) 
     """An FTS5 MATCH expression with the same meaning as `node` (before the matcher's check)."""
     fixes = corrections or {}
     if isinstance(node, Term):
-        forms = {_quote(node.label or node.word), _quote(node.word) + "*"}
-        if len(node.word) < 4:
-            forms = {_quote(node.label or node.word), _quote(node.word + "s")}
+        forms = {_quote(f) for f in _surface_forms(node.word)}
+        if node.label and " " not in node.label:
+            forms.add(_quote(node.label))
         forms.update(_quote(w) for w in fixes.get(node.word, []))
         inner = " OR ".join(sorted(forms))
         return _column(node.field, f"({inner})")
     if isinstance(node, Phrase):
-        return _column(node.field, _quote(" ".join(node.words)))
+        *head, last = node.words
+        forms = {" ".join([*head, form]) for form in _surface_forms(last)}
+        if node.label:
+            forms.add(node.label)
+        inner = " OR ".join(sorted(_quote(f) for f in forms))
+        return _column(node.field, f"({inner})")
     if isinstance(node, Not):
         raise AssertionError("exclusions are rendered by their All")
     if isinstance(node, Any_):
@@ -77,6 +82,14 @@ def fts_expression(node: Node, corrections: dict[str, list[str]] | None = None) 
     for excluded in negative:
         expression += f" NOT {excluded}"
     return expression
+
+
+def _surface_forms(stem: str) -> set[str]:
+    """The written forms that the matcher's stemmer maps onto `stem` (singular and plurals)."""
+    forms = {stem, stem + "s", stem + "es"}
+    if stem.endswith("y") and len(stem) > 2:
+        forms.add(stem[:-1] + "ies")
+    return forms
 
 
 _COLUMNS = {"title": "title", "abstract": "abstract", "author": "authors", "keyword": "ai_keywords"}
@@ -141,8 +154,11 @@ class SearchService:
         self._remote = remote
         self._clock = clock
         self._titles: list[tuple[str, str]] = []
-        self._titles_at = 0.0
+        self._titles_at = -TITLE_CACHE_SECONDS
         self._titles_lock = asyncio.Lock()
+        self._vocab: dict[str, list[str]] = {}
+        self._vocab_at = -VOCABULARY_SECONDS
+        self._vocab_lock = asyncio.Lock()
 
     async def search(
         self, text: str, sort: Sort = "relevance", *, ask_hf: bool = True
@@ -171,21 +187,32 @@ class SearchService:
         )
 
     async def _local(self, tree: Node, corrections: dict[str, list[str]] | None) -> list[Paper]:
-        candidates = await self._search.fts(fts_expression(tree, corrections), CANDIDATES)
-        # The matcher has the last word: same meaning as topics, any mention counts in search.
-        return [p for p in candidates if matches(tree, doc_of(p), salient=False)]
+        # The FTS expression spells out the forms the matcher accepts (plurals, acronyms,
+        # compounds), so its results need no second pass; any mention counts in search.
+        return await self._search.fts(fts_expression(tree, corrections), CANDIDATES)
 
     async def _corrections(self, tree: Node) -> dict[str, list[str]]:
+        vocabulary = await self._vocabulary()
         fixes: dict[str, list[str]] = {}
         for term in _fuzzy_terms(tree):
             word = term.word
-            vocabulary = await self._search.vocabulary(word[0], len(word) - 1, len(word) + 2)
-            if word in vocabulary:
-                continue
-            close = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=10)
-            if close:
-                fixes[word] = [c[0] for c in close]
+            bucket = vocabulary.get(word[0], [])
+            close = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=1, limit=10)
+            found = [c[0] for c in close if c[0] != word]
+            if found:
+                fixes[word] = found
         return fixes
+
+    async def _vocabulary(self) -> dict[str, list[str]]:
+        """The index's words by first letter, cached: reading them takes a while on big stores."""
+        async with self._vocab_lock:
+            if time.monotonic() - self._vocab_at > VOCABULARY_SECONDS:
+                buckets: dict[str, list[str]] = {}
+                for word in await self._search.vocabulary():
+                    if len(word) >= 4 and not word.isdigit():
+                        buckets.setdefault(word[0], []).append(word)
+                self._vocab, self._vocab_at = buckets, time.monotonic()
+            return self._vocab
 
     async def _ask_hf(self, tree: Node, have: set[str]) -> list[Paper]:
         assert self._remote is not None
@@ -198,7 +225,7 @@ class SearchService:
         fresh = [p for p in papers if p.id not in have]
         if fresh:
             await self._store.upsert_papers(fresh, self._clock())
-            self._titles_at = 0.0
+            self._titles_at = -TITLE_CACHE_SECONDS
         return fresh
 
     async def show(self, text: str) -> Paper:
@@ -216,7 +243,7 @@ class SearchService:
                 ) from exc
             if paper is not None:
                 await self._store.upsert_papers([paper], self._clock())
-                self._titles_at = 0.0
+                self._titles_at = -TITLE_CACHE_SECONDS
                 stored = await self._store.get_paper(paper_id)
                 return stored or paper
         raise UserError(f"No paper {paper_id} is known here or on Hugging Face.")

@@ -30,6 +30,9 @@ END;
 
 INSERT INTO papers_fts (papers_fts) VALUES ('rebuild');
 
+-- ORDER BY rank uses bm25 with these column weights: title, abstract, authors, keywords, summary.
+INSERT INTO papers_fts (papers_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 3.0, 4.0, 2.0)');
+
 CREATE VIRTUAL TABLE papers_vocab USING fts5vocab (papers_fts, 'row');
 
 CREATE INDEX papers_upvotes ON papers (upvotes);
