@@ -20,13 +20,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from bot.core.hf_parser import parse_body  # noqa: E402
+from common import real_papers  # noqa: E402
+
 from bot.core.matching import TopicIndex, doc_of, matches  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
 from bot.core.query import Node, parse  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures" / "hf-api"
 SYLLABLES = [
     "neu",
     "ral",
@@ -50,14 +51,6 @@ SYLLABLES = [
     "robo",
     "flow",
 ]
-
-
-def real_papers() -> list[Paper]:
-    found: dict[str, Paper] = {}
-    for path in sorted(FIXTURES.glob("*.json")):
-        for paper in parse_body(path.read_bytes()).papers:
-            found.setdefault(paper.id, paper)
-    return list(found.values())
 
 
 def make_papers(n: int, rng: random.Random) -> list[Paper]:

@@ -24,24 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from common import real_papers  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from bot.core.hf_parser import parse_body  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
 from bot.core.search import SearchService  # noqa: E402
 from bot.core.search_store import SearchStore  # noqa: E402
 from bot.core.store import Store  # noqa: E402
-
-FIXTURES = ROOT / "tests" / "fixtures" / "hf-api"
-
-
-def real_papers() -> list[Paper]:
-    found: dict[str, Paper] = {}
-    for path in sorted(FIXTURES.glob("*.json")):
-        for paper in parse_body(path.read_bytes()).papers:
-            found.setdefault(paper.id, paper)
-    return list(found.values())
 
 
 def make_papers(n: int, rng: random.Random) -> list[Paper]:

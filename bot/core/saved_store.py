@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.core.errors import UserError
 from bot.core.models import Paper, SavedItem, SavedList
-from bot.core.store import Store, from_iso, to_iso
+from bot.core.store import Store, from_iso, scalar_in, to_iso
 
 MAX_LISTS = 50
 MAX_ITEMS = 10_000
@@ -29,7 +29,7 @@ class SavedStore:
         async with self._store.transaction() as conn:
             list_id = await self._list_id(conn, user_id, list_name)
             if list_id is None:
-                lists = await _scalar(
+                lists = await scalar_in(
                     conn, "SELECT count(*) FROM saved_lists WHERE user_id = ?", (user_id,)
                 )
                 if lists >= MAX_LISTS:
@@ -42,7 +42,7 @@ class SavedStore:
                     (user_id, list_name, to_iso(now)),
                 )
                 list_id = int(cursor.lastrowid or 0)
-            exists = await _scalar(
+            exists = await scalar_in(
                 conn,
                 "SELECT count(*) FROM saved_items WHERE list_id = ? AND paper_id = ?",
                 (list_id, paper.id),
@@ -54,7 +54,7 @@ class SavedStore:
                         (note, list_id, paper.id),
                     )
                 return False
-            items = await _scalar(
+            items = await scalar_in(
                 conn, "SELECT count(*) FROM saved_items WHERE list_id = ?", (list_id,)
             )
             if items >= MAX_ITEMS:
@@ -157,7 +157,7 @@ class SavedStore:
             list_id = await self._list_id(conn, user_id, list_name)
             if list_id is None:
                 return None
-            count = await _scalar(
+            count = await scalar_in(
                 conn, "SELECT count(*) FROM saved_items WHERE list_id = ?", (list_id,)
             )
             await conn.execute("DELETE FROM saved_lists WHERE id = ?", (list_id,))
@@ -173,12 +173,6 @@ class SavedStore:
         ) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else None
-
-
-async def _scalar(conn: Any, sql: str, params: tuple[Any, ...]) -> int:
-    async with conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 def _item(row: Any) -> SavedItem:

@@ -275,6 +275,13 @@ async def upsert_papers_in(
     return {i for i in ids if i not in known}
 
 
+async def scalar_in(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """The single integer a query returns (a count), inside an open transaction."""
+    async with conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 def _paper_params(paper: Paper, stamp: str) -> tuple[Any, ...]:
     return (
         paper.id,

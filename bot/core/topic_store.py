@@ -24,6 +24,7 @@ from bot.core.store import (
     Store,
     from_iso,
     paper_from_row,
+    scalar_in,
     to_iso,
     upsert_papers_in,
 )
@@ -66,7 +67,7 @@ class TopicStore:
     ) -> Topic:
         """Insert a topic, checking the limits and duplicates in the same transaction."""
         async with self._store.transaction() as conn:
-            in_channel = await _scalar(
+            in_channel = await scalar_in(
                 conn, "SELECT count(*) FROM topics WHERE channel_id = ?", (channel_id,)
             )
             if in_channel >= MAX_TOPICS_PER_CHANNEL:
@@ -74,7 +75,7 @@ class TopicStore:
                     f"This channel already has {MAX_TOPICS_PER_CHANNEL} topics, the most it can "
                     "have. Remove one with /topic remove first."
                 )
-            in_guild = await _scalar(
+            in_guild = await scalar_in(
                 conn, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,)
             )
             if in_guild >= MAX_TOPICS_PER_GUILD:
@@ -82,7 +83,7 @@ class TopicStore:
                     f"This server already has {MAX_TOPICS_PER_GUILD} topics, the most it can "
                     "have. Remove some with /topic remove first."
                 )
-            duplicate = await _scalar(
+            duplicate = await scalar_in(
                 conn,
                 "SELECT count(*) FROM topics WHERE channel_id = ? AND canonical = ?",
                 (channel_id, canonical),
@@ -339,12 +340,6 @@ async def _papers_in(conn: aiosqlite.Connection, ids: Sequence[str]) -> list[Pap
         )
         papers.extend(paper_from_row(r) for r in rows)
     return papers
-
-
-async def _scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
-    async with conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 def _prefixed(alias: str) -> str:
