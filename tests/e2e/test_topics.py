@@ -285,3 +285,19 @@ def bot_settings_for(discord: FakeDiscord, hf: FakeHF, tmp_path: Any) -> Any:
     from tests.e2e.conftest import bot_settings
 
     return bot_settings(discord, hf, tmp_path / "fanout.db")
+
+
+async def test_a_deleted_channel_is_paused_as_gone(bot: RunningBot) -> None:
+    await bot.start()
+    await add_topic(bot, "ml-news", "tokenizers")
+    bot.discord.delete_channel("ml-news")
+    bot.hf.add(make_item("2611.00050", "Tokenizers revisited"))
+    rows = await bot.wait_for_db(
+        "SELECT paused_reason FROM channel_state WHERE paused_reason IS NOT NULL",
+        lambda r: len(r) == 1,
+    )
+    assert "no longer exists" in rows[0][0]
+    assert "404" in rows[0][0]
+    assert bot.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(1,)], (
+        "kept, not dropped"
+    )
