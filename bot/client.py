@@ -117,7 +117,15 @@ class PaperBot(commands.Bot):
             await self.add_cog(cog)
         if self._dynamic_items:
             self.add_dynamic_items(*self._dynamic_items)
-        await self.sync_commands()
+        try:
+            await self.sync_commands()
+        except discord.HTTPException as exc:
+            # The bot still works with the commands Discord already has; the next start retries.
+            log.error(
+                "could not sync slash commands (%s %s); will retry at the next start",
+                exc.status,
+                exc.text,
+            )
 
     def commands_hash(self) -> str:
         """A hash of the command set as Discord would receive it, for this application."""

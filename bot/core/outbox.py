@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 DIGEST_ENTRIES = 10
 IDLE_WAIT = 30.0
+ERROR_PAUSE = 5.0
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -100,10 +101,15 @@ class Outbox:
         self._wake.set()
 
     async def run(self) -> None:
-        """Drain forever (until cancelled)."""
+        """Drain forever (until cancelled). An unexpected error is logged, never fatal."""
         while True:
             self._wake.clear()
-            sent = await self.drain()
+            try:
+                sent = await self.drain()
+            except Exception:
+                log.exception("the outbox failed; trying again in %.0f s", ERROR_PAUSE)
+                await self._sleep(ERROR_PAUSE)
+                continue
             if sent:
                 continue
             await self._idle()

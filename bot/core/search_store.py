@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from datetime import datetime
 
+from bot.core.errors import UserError
 from bot.core.models import Paper
 from bot.core.store import _PAPER_COLUMNS, Store, paper_from_row, to_iso
 
 _P_COLUMNS = ", ".join(f"p.{c.strip()}" for c in _PAPER_COLUMNS.split(","))
 
+
+log = logging.getLogger(__name__)
 
 RANK_WINDOW = 5000
 
@@ -22,14 +27,18 @@ class SearchStore:
         # bm25 is computed for at most RANK_WINDOW matches, the newest (rowids grow with
         # first sight): a query that matches half the store still answers in milliseconds.
         # Rowids are ranked alone, so the sorter never carries whole papers.
-        rows = await self._store.fetch_all(
-            "WITH recent AS (SELECT rowid, rank FROM papers_fts WHERE papers_fts MATCH ? "
-            "ORDER BY rowid DESC LIMIT ?), "
-            "best AS (SELECT rowid, rank FROM recent ORDER BY rank LIMIT ?) "
-            f"SELECT {_P_COLUMNS} FROM best JOIN papers p ON p.rowid = best.rowid "
-            "ORDER BY best.rank",
-            (expression, RANK_WINDOW, limit),
-        )
+        try:
+            rows = await self._store.fetch_all(
+                "WITH recent AS (SELECT rowid, rank FROM papers_fts WHERE papers_fts MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?), "
+                "best AS (SELECT rowid, rank FROM recent ORDER BY rank LIMIT ?) "
+                f"SELECT {_P_COLUMNS} FROM best JOIN papers p ON p.rowid = best.rowid "
+                "ORDER BY best.rank",
+                (expression, RANK_WINDOW, limit),
+            )
+        except sqlite3.OperationalError as exc:
+            log.warning("search expression %r failed: %s", expression, exc)
+            raise UserError("That query can't be searched; try simpler words.") from exc
         return [paper_from_row(r) for r in rows]
 
     async def vocabulary(self) -> list[str]:

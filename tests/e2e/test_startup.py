@@ -106,3 +106,13 @@ def _count(db: object, sql: str) -> int:
             return int(conn.execute(sql).fetchone()[0])
     except sqlite3.Error:
         return -1
+
+
+async def test_a_refused_command_sync_does_not_stop_the_bot(bot: RunningBot) -> None:
+    bot.discord.fail_next(r"/commands$", status=403, times=1)
+    await bot.start()
+    assert bot.discord.command_syncs == []
+    bot.hf.add(make_item("2611.00077"))
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 1)
+    await bot.restart()
+    assert bot.discord.command_syncs == ["global"], "the next start syncs"

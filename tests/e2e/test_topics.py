@@ -31,6 +31,7 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
 
     reply = await add_topic(bot, "papers", "diffusion -survey")
     assert reply["flags"] & 64
+    assert reply["allowed_mentions"] == {"parse": []}, "followups mention no one either"
     fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
     assert fields["Query as understood"] == "`diffusion -survey`"
     assert "1 stored paper would have matched" in fields["Last 7 days"]

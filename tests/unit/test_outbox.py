@@ -149,3 +149,30 @@ async def test_digest_deliveries_go_out_as_one_message_at_their_hour(
     row = await store.fetch_one("SELECT count(*) FROM deliveries WHERE sent_at IS NOT NULL")
     assert row is not None
     assert row[0] == 12
+
+
+async def test_an_unexpected_error_never_stops_the_loop(topics: TopicStore) -> None:
+    import asyncio
+
+    await topics.queue([owed(10, 1)], T0)
+
+    class Flaky(FakeTransport):
+        calls = 0
+
+        async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int:
+            self.calls += 1
+            if self.calls == 1:
+                raise RuntimeError("a bug somewhere")
+            return await super().send_card(channel_id, paper, topics)
+
+    transport = Flaky()
+    box = outbox(topics, transport, Clock())
+    runner = asyncio.create_task(box.run())
+    try:
+        for _ in range(200):
+            if transport.cards:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        runner.cancel()
+    assert [c[1] for c in transport.cards] == ["2611.00001"]
