@@ -201,7 +201,7 @@ async def test_a_title_mentioning_everyone_pings_no_one(bot: RunningBot) -> None
 
 
 async def test_fan_out_500_deliveries_to_100_channels_exactly_once(
-    fake_hf: FakeHF, tmp_path: Any
+    fake_hf: FakeHF, tmp_path: Any, record_property: Any
 ) -> None:
     async with FakeDiscord(time_scale=0.1, extra_channels=100) as discord:
         bot = RunningBot(discord, fake_hf, bot_settings_for(discord, fake_hf, tmp_path))
@@ -219,6 +219,8 @@ async def test_fan_out_500_deliveries_to_100_channels_exactly_once(
                 f"2611.{900 + i:05d}": 1 for i in range(5)
             }
         limited = sum(1 for r in discord.requests if r.status == 429)
+        record_property("requests", len(discord.requests))
+        record_property("rate_limited", limited)
         assert limited / len(discord.requests) < 0.01, (
             f"{limited} of {len(discord.requests)} were 429s"
         )
