@@ -16,7 +16,7 @@ from bot import __version__
 from bot.config import ConfigError, Settings, load_settings, log_settings_warnings
 from bot.core.errors import SourceError
 from bot.core.hf_parser import parse_body
-from bot.core.hf_source import HFSource
+from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.matching import doc_of, matches
 from bot.core.models import Paper
 from bot.core.poller import fetch_feed, utc_now
@@ -137,7 +137,8 @@ async def _fetch_preview(settings: Settings, source: str | None) -> list[Paper]:
         body = await asyncio.to_thread(Path(source).read_bytes)
         return parse_body(body).papers
     async with aiohttp.ClientSession() as session:
-        hf = HFSource(session, settings.hf_endpoint)
+        # A one-off command: fewer, shorter retries than the bot's polls.
+        hf = HFSource(session, settings.hf_endpoint, policy=RetryPolicy(attempts=3, base_delay=0.5))
         if source is not None:
             return await hf.fetch_list(source)
         papers: dict[str, Paper] = {}

@@ -113,3 +113,32 @@ def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
     bad = paperbot("preview", "--source", str(SAMPLE), "--topic", '"open', cwd=tmp_path)
     assert bad.returncode == 2
     assert "quote is never closed" in bad.stderr
+
+
+async def test_preview_fetches_the_configured_feeds_or_a_url(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.e2e.fake_hf import FakeHF, make_item
+
+    async with FakeHF() as hf:
+        hf.add(make_item("2611.00001", "Fetched over HTTP", upvotes=3))
+        feeds = await asyncio.to_thread(
+            paperbot, "preview", "--json", cwd=tmp_path, HF_ENDPOINT=hf.url
+        )
+        url = await asyncio.to_thread(
+            paperbot,
+            "preview",
+            "--source",
+            f"{hf.url}/api/daily_papers?sort=trending",
+            cwd=tmp_path,
+        )
+        hf.fail(times=-1, status=503)
+        down = await asyncio.to_thread(
+            paperbot, "preview", "--source", f"{hf.url}/api/daily_papers", cwd=tmp_path
+        )
+    assert feeds.returncode == 0, feeds.stderr
+    assert [p["id"] for p in json.loads(feeds.stdout)["papers"]] == ["2611.00001"]
+    assert {q.get("sort") for _path, q in hf.requests[:3]} == {None, "trending"}
+    assert "Fetched over HTTP" in url.stdout
+    assert down.returncode == 1
+    assert "HTTP 503" in down.stderr
