@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -52,7 +52,7 @@ class StatusSource:
         self._next_poll = next_poll
 
     async def status(self, now: datetime, guild_id: int | None = None) -> BotStatus:
-        """The bot's status; paused channels are those of `guild_id` (all when None)."""
+        """The bot's status; paused channels are those of `guild_id` only (none in a DM)."""
         polls = {p.feed: p for p in await self._store.latest_polls()}
         return BotStatus(
             version=__version__,
@@ -61,5 +61,12 @@ class StatusSource:
             last_polls=tuple(polls[f] for f in self._feeds if f in polls),
             next_poll=self._next_poll(),
             papers_stored=await self._store.paper_count(),
-            outbox=await self._outbox.summary(guild_id),
+            outbox=await self._summary(guild_id),
         )
+
+    async def _summary(self, guild_id: int | None) -> OutboxSummary:
+        summary = await self._outbox.summary(guild_id)
+        if guild_id is None:
+            # Outside a server (a DM), other servers' channels are nobody's business.
+            return replace(summary, paused=())
+        return summary

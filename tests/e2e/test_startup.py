@@ -116,3 +116,18 @@ async def test_a_refused_command_sync_does_not_stop_the_bot(bot: RunningBot) -> 
     await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 1)
     await bot.restart()
     assert bot.discord.command_syncs == ["global"], "the next start syncs"
+
+
+async def test_status_in_a_dm_shows_no_server_channels(bot: RunningBot) -> None:
+    await bot.start()
+    await bot.command("admin", "secret", "topic add", {"query": "robots"})
+    bot.hf.add(make_item("2611.00088", "Robots everywhere"))
+    await bot.wait_for_db(
+        "SELECT count(*) FROM channel_state WHERE paused_reason IS NOT NULL", lambda r: r[0][0] == 1
+    )
+    in_server = await bot.command("admin", "papers", "paperbot status")
+    assert "Paused channels" in [f["name"] for f in in_server["embeds"][0]["fields"]]
+    reply = await bot.command("member", bot.discord.dm_channel("member").name, "paperbot status")
+    names = [f["name"] for f in reply["embeds"][0]["fields"]]
+    assert "Papers stored" in names
+    assert "Paused channels" not in names
