@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 import sys
-from datetime import UTC, datetime
 
 import aiohttp
 import discord
@@ -17,7 +16,7 @@ from bot.client import PaperBot
 from bot.config import Settings
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.outbox import Outbox, Pace
-from bot.core.poller import Poller
+from bot.core.poller import Clock, Poller, utc_now
 from bot.core.saved import SavedService
 from bot.core.saved_store import SavedStore
 from bot.core.scheduler import Scheduler
@@ -53,8 +52,14 @@ def point_discord_at(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
-    """Run until Discord disconnects for good, `stop` is set, or SIGINT/SIGTERM arrives."""
+async def run_bot(
+    settings: Settings, *, stop: asyncio.Event | None = None, clock: Clock = utc_now
+) -> int:
+    """Run until Discord disconnects for good, `stop` is set, or SIGINT/SIGTERM arrives.
+
+    `clock` is the one source of "now" for polling, matching, digests and the outbox (tests
+    move it forward to reach a digest hour).
+    """
     assert settings.discord_token, "run_bot needs a token; the CLI checks for it"
     point_discord_at(settings)
     stop = stop or asyncio.Event()
@@ -69,7 +74,7 @@ async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> i
         ):
             scheduler = Scheduler()
             try:
-                bot, outbox = build(settings, http, store, scheduler)
+                bot, outbox = build(settings, http, store, scheduler, clock)
                 return await _serve(bot, outbox, settings.discord_token, scheduler, stop)
             finally:
                 await scheduler.shutdown()
@@ -85,29 +90,34 @@ def retry_policy(poll_seconds: int) -> RetryPolicy:
 
 
 def build(
-    settings: Settings, http: aiohttp.ClientSession, store: Store, scheduler: Scheduler
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    store: Store,
+    scheduler: Scheduler,
+    clock: Clock = utc_now,
 ) -> tuple[PaperBot, Outbox]:
     """Wire the services together; the one place that knows every concrete class."""
     source = HFSource(http, settings.hf_endpoint, policy=retry_policy(settings.poll_seconds))
     topic_store = TopicStore(store)
-    topics = TopicService(store, topic_store, on_queued=lambda: outbox.wake())
+    topics = TopicService(store, topic_store, on_queued=lambda: outbox.wake(), clock=clock)
     poller = Poller(
         source,
         topics.ingest,
         store,
         settings.feeds,
         interval_seconds=settings.poll_seconds,
+        clock=clock,
     )
     scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
     status = StatusSource(
         store,
         settings.feeds,
-        datetime.now(UTC),
+        clock(),
         lambda: scheduler.next_run(POLL_JOB),
         topic_store,
     )
-    search = SearchService(store, SearchStore(store), source)
-    saved = SavedService(SavedStore(store))
+    search = SearchService(store, SearchStore(store), source, clock=clock)
+    saved = SavedService(SavedStore(store), clock=clock)
     save_button = save_button_class(saved, search.show)
     bot = PaperBot(
         meta=store,
@@ -121,7 +131,7 @@ def build(
         dev_guild=settings.dev_guild,
     )
     transport = DiscordTransport(bot, save_button)
-    outbox = Outbox(topic_store, transport, pace=Pace(per_second=settings.send_rate))
+    outbox = Outbox(topic_store, transport, pace=Pace(per_second=settings.send_rate), clock=clock)
     return bot, outbox
 
 

@@ -82,6 +82,11 @@ class RunningBot:
     settings: Settings
     _task: asyncio.Task[int] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # The bot's clock runs this far ahead of the real one (to reach a digest hour).
+    offset: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
 
     @property
     def db(self) -> Path:
@@ -90,7 +95,7 @@ class RunningBot:
     async def start(self, *, wait_ready: bool = True) -> None:
         self._stop = asyncio.Event()
         ready_before = self.discord.ready_sent
-        self._task = asyncio.create_task(run_bot(self.settings, stop=self._stop))
+        self._task = asyncio.create_task(run_bot(self.settings, stop=self._stop, clock=self.now))
         if wait_ready:
             await self.discord.wait_until(
                 lambda: self.discord.ready_sent > ready_before or self._task.done(),  # type: ignore[union-attr]

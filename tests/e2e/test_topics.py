@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.e2e.conftest import BotProcess, RunningBot, eventually, seed_topics
@@ -304,3 +305,32 @@ async def test_a_deleted_channel_is_paused_as_gone(bot: RunningBot) -> None:
     assert bot.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(1,)], (
         "kept, not dropped"
     )
+
+
+async def test_a_digest_topic_posts_one_message_at_its_hour(bot: RunningBot) -> None:
+    hour = (datetime.now(UTC) + timedelta(hours=2)).hour
+    await bot.start()
+    reply = await add_topic(bot, "papers", "agents", digest_hour=hour)
+    assert f"daily digest at {hour:02d}:00 UTC" in str(reply["embeds"][0]["fields"])
+    bot.hf.add(
+        *(make_item(f"2611.{600 + i:05d}", f"Agents part {i}", upvotes=i) for i in range(12))
+    )
+    await bot.wait_for_db(
+        "SELECT count(*) FROM deliveries WHERE digest = 1", lambda r: r[0][0] == 12
+    )
+    await bot.polls(1)
+    assert bot.discord.posts("papers") == [], "nothing before the digest hour"
+
+    bot.offset = timedelta(hours=2, minutes=1)
+    (digest,) = await bot.discord.wait_messages("papers", 1)
+    embed = digest["embeds"][0]
+    assert embed["title"] == "Paper digest: 12 new papers"
+    assert embed["description"].endswith("…and 2 more.")
+    assert embed["description"].count("](https://huggingface.co/papers/") == 10
+    saves = [b["custom_id"] for row in digest["components"] for b in row["components"]]
+    assert len(saves) == 10
+    assert all(s.startswith("paper:save:") for s in saves)
+    assert digest["allowed_mentions"] == {"parse": []}
+    await bot.polls(2)
+    assert len(bot.discord.posts("papers")) == 1, "one message per channel"
+    assert bot.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
