@@ -28,6 +28,11 @@ class Paper:
     last_seen: datetime | None = field(default=None, compare=False)
 
     @property
+    def dated(self) -> datetime | None:
+        """The date a reader goes by: on Daily Papers, else on arXiv, else when first seen."""
+        return self.submitted_at or self.published_at or self.first_seen
+
+    @property
     def hf_url(self) -> str:
         return f"https://huggingface.co/papers/{self.id}"
 

@@ -92,7 +92,7 @@ class SavedService:
         if status not in ("read", "unread"):
             raise UserError("Status is read or unread.")
         name = list_name(list_raw) if list_raw else None
-        changed = await self._saved.update_items(user_id, paper_id, name, status=status)
+        changed = await self._saved.update_items(user_id, paper_id, name, "status", status)
         if not changed:
             raise UserError(
                 f"{paper_id} is not in {'“' + name + '”' if name else 'any of your lists'}."
@@ -101,7 +101,7 @@ class SavedService:
 
     async def note(self, user_id: int, paper_id: str, text: str, list_raw: str | None) -> int:
         name = list_name(list_raw) if list_raw else None
-        changed = await self._saved.update_items(user_id, paper_id, name, note=note_text(text))
+        changed = await self._saved.update_items(user_id, paper_id, name, "note", note_text(text))
         if not changed:
             raise UserError(
                 f"{paper_id} is not in {'“' + name + '”' if name else 'any of your lists'}."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.core.errors import UserError
 from bot.core.models import Paper, SavedItem, SavedList
@@ -126,11 +126,14 @@ class SavedStore:
         return bool(row and row[0])
 
     async def update_items(
-        self, user_id: int, paper_id: str, list_name: str | None, **changes: str | None
+        self,
+        user_id: int,
+        paper_id: str,
+        list_name: str | None,
+        column: Literal["status", "note"],
+        value: str | None,
     ) -> int:
         """Set `status` or `note` on a saved paper, in one list or in all of the user's lists."""
-        ((column, value),) = changes.items()
-        assert column in ("status", "note")
         scope = "user_id = ?" + (" AND name = ?" if list_name is not None else "")
         params: tuple[Any, ...] = (user_id,) + ((list_name,) if list_name is not None else ())
         async with self._store.transaction() as conn:

@@ -130,8 +130,7 @@ def _positive_words(node: Node) -> list[str]:
 
 
 def _newest(paper: Paper) -> float:
-    moment = paper.submitted_at or paper.published_at or paper.first_seen
-    return moment.timestamp() if moment else 0.0
+    return paper.dated.timestamp() if paper.dated else 0.0
 
 
 def utc_now() -> datetime:

@@ -8,10 +8,7 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.models import Paper
-from bot.core.store import _PAPER_COLUMNS, Store, paper_from_row, to_iso
-
-_P_COLUMNS = ", ".join(f"p.{c.strip()}" for c in _PAPER_COLUMNS.split(","))
-
+from bot.core.store import PAPER_COLUMNS, Store, paper_columns, paper_from_row, to_iso
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +29,7 @@ class SearchStore:
                 "WITH recent AS (SELECT rowid, rank FROM papers_fts WHERE papers_fts MATCH ? "
                 "ORDER BY rowid DESC LIMIT ?), "
                 "best AS (SELECT rowid, rank FROM recent ORDER BY rank LIMIT ?) "
-                f"SELECT {_P_COLUMNS} FROM best JOIN papers p ON p.rowid = best.rowid "
+                f"SELECT {paper_columns('p')} FROM best JOIN papers p ON p.rowid = best.rowid "
                 "ORDER BY best.rank",
                 (expression, RANK_WINDOW, limit),
             )
@@ -49,7 +46,7 @@ class SearchStore:
     async def top_papers(self, since: datetime, limit: int) -> list[Paper]:
         """The most upvoted papers submitted (or first seen) since `since`."""
         rows = await self._store.fetch_all(
-            f"SELECT {_PAPER_COLUMNS} FROM papers "
+            f"SELECT {PAPER_COLUMNS} FROM papers "
             "WHERE coalesce(submitted_at, first_seen) >= ? ORDER BY upvotes DESC, id LIMIT ?",
             (to_iso(since), limit),
         )

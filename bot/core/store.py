@@ -29,11 +29,16 @@ log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 
-_PAPER_COLUMNS = (
+PAPER_COLUMNS = (
     "id, title, abstract, authors, published_at, submitted_at, upvotes, num_comments, "
     "github_repo, github_stars, ai_summary, ai_keywords, project_page, thumbnail, "
     "first_seen, last_seen"
 )
+
+
+def paper_columns(alias: str) -> str:
+    """`PAPER_COLUMNS` qualified by a table alias, for joins."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in PAPER_COLUMNS.split(","))
 
 
 def to_iso(moment: datetime) -> str:
@@ -159,14 +164,14 @@ class Store:
         return IngestResult(seen=len(batch), new=len(new))
 
     async def get_paper(self, paper_id: str) -> Paper | None:
-        row = await self.fetch_one(f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,))
+        row = await self.fetch_one(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,))
         return paper_from_row(row) if row else None
 
     async def recent_papers(self, since: datetime, limit: int = 5000) -> list[Paper]:
         """Papers first seen or submitted to Daily Papers since `since`, newest first."""
         stamp = to_iso(since)
         rows = await self.fetch_all(
-            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE first_seen >= ? OR submitted_at >= ? "
+            f"SELECT {PAPER_COLUMNS} FROM papers WHERE first_seen >= ? OR submitted_at >= ? "
             "ORDER BY coalesce(submitted_at, first_seen) DESC, id LIMIT ?",
             (stamp, stamp, limit),
         )
@@ -254,7 +259,7 @@ async def upsert_papers_in(
             known.update([str(row[0]) for row in await cur.fetchall()])
     stamp = to_iso(now)
     await conn.executemany(
-        f"INSERT INTO papers ({_PAPER_COLUMNS}) VALUES "
+        f"INSERT INTO papers ({PAPER_COLUMNS}) VALUES "
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET "
         "title = excluded.title, abstract = excluded.abstract, authors = excluded.authors, "

@@ -20,9 +20,10 @@ from bot.core.models import (
     Topic,
 )
 from bot.core.store import (
-    _PAPER_COLUMNS,
+    PAPER_COLUMNS,
     Store,
     from_iso,
+    paper_columns,
     paper_from_row,
     scalar_in,
     to_iso,
@@ -208,7 +209,7 @@ class TopicStore:
             "WHERE d.sent_at IS NULL AND d.gave_up_at IS NULL AND d.next_attempt_at <= ? "
             "AND c.paused_reason IS NULL) "
             f"SELECT due.id AS delivery_id, due.guild_id, due.channel_id, due.topic_ids, "
-            f"due.digest, due.attempts, {_prefixed('p')} FROM due "
+            f"due.digest, due.attempts, {paper_columns('p')} FROM due "
             "JOIN papers p ON p.id = due.paper_id ORDER BY due.turn, due.due_at, due.id LIMIT ?",
             (to_iso(now), limit),
         )
@@ -336,14 +337,10 @@ async def _papers_in(conn: aiosqlite.Connection, ids: Sequence[str]) -> list[Pap
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
         rows = await conn.execute_fetchall(
-            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
+            f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
         )
         papers.extend(paper_from_row(r) for r in rows)
     return papers
-
-
-def _prefixed(alias: str) -> str:
-    return ", ".join(f"{alias}.{c.strip()}" for c in _PAPER_COLUMNS.split(","))
 
 
 def _topic(row: Any) -> Topic:

@@ -235,5 +235,4 @@ def _parsed(topics: Iterable[Topic]) -> Iterator[tuple[int, Node]]:
 
 
 def _newest_first(paper: Paper) -> tuple[float, str]:
-    moment = paper.submitted_at or paper.published_at or paper.first_seen
-    return (-(moment.timestamp() if moment else 0.0), paper.id)
+    return (-(paper.dated.timestamp() if paper.dated else 0.0), paper.id)
