@@ -46,9 +46,7 @@ def arxiv_papers(path: Path) -> list[Paper]:
                 id=re.sub(r"v\d+$", "", arxiv_id),
                 title=" ".join((entry.findtext(f"{ATOM}title") or "").split()),
                 abstract=" ".join((entry.findtext(f"{ATOM}summary") or "").split()),
-                authors=tuple(
-                    name.text or "" for name in entry.iter(f"{ATOM}name")
-                ),
+                authors=tuple(name.text or "" for name in entry.iter(f"{ATOM}name")),
             )
         )
     return papers
