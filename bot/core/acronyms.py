@@ -10,8 +10,10 @@ Single-word entries are related acronyms that count as the same topic.
 COMPOUND_PREFIXES = ("multi", "cross", "self", "semi", "zero", "few", "meta", "non")
 
 ACRONYMS: dict[str, tuple[str, ...]] = {
-    # Narrower kinds count too: an MLLM is an LLM, and the field calls MLLMs and LVLMs VLMs.
-    "llm": ("large language model", "MLLM", "LVLM"),
+    # Narrower kinds count too: an MLLM or an LRM is an LLM, and the field calls MLLMs and
+    # LVLMs VLMs.
+    "llm": ("large language model", "MLLM", "LVLM", "LRM", "large reasoning model"),
+    "lrm": ("large reasoning model",),
     "mllm": ("multimodal large language model", "multi-modal large language model"),
     "vlm": (
         "vision language model",

@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.core.concepts import concepts_of
 from bot.core.models import Paper
 from bot.core.query import FUZZY_MIN_LENGTH, All, Any_, Node, Not, Phrase, Term, render
 from bot.core.text import words
@@ -39,9 +40,10 @@ _COMMON = frozenset(
 class Doc:
     """A paper's words, prepared once for matching many queries.
 
-    `salient` holds the words that say what the paper is about: those of its title, AI summary
-    and keywords, and abstract words that occur at least twice (or once, when HF gave no AI
-    summary). A bare term matches salient words; `abstract:` and exclusions look at every word.
+    `salient` holds the words that say what the paper is about: those of its title, AI summary,
+    keywords and authors, abstract words that occur at least twice, and the concepts its model
+    names imply (`concepts.py`). A bare term matches salient words; `abstract:` and exclusions
+    look at every word.
     """
 
     fields: dict[str, list[str]]
@@ -54,13 +56,17 @@ class Doc:
     def __post_init__(self) -> None:
         self.sets = {name: frozenset(ws) for name, ws in self.fields.items()}
         self.every = frozenset().union(*self.sets.values())
-        abstract = self.fields.get("abstract", [])
-        if self.fields.get("summary"):
-            seen: set[str] = set()
-            repeated = {w for w in abstract if w in seen or seen.add(w)}  # type: ignore[func-returns-value]
-        else:
-            repeated = set(abstract)
-        self.salient = frozenset(repeated).union(
+        # A word said once in an abstract is often said in passing ("a classical benchmark",
+        # "such as speech recognition"); one the abstract repeats is what it is about.
+        seen: set[str] = set()
+        repeated = {w for w in self.fields.get("abstract", []) if w in seen or seen.add(w)}  # type: ignore[func-returns-value]
+        concepts = concepts_of(
+            w
+            for name in ("title", "abstract", "summary", "keyword")
+            for w in self.sets.get(name, ())
+        )
+        self.every |= concepts
+        self.salient = frozenset(repeated | concepts).union(
             *(self.sets.get(name, frozenset()) for name in SALIENT_FIELDS)
         )
 
@@ -142,7 +148,9 @@ def _phrase(phrase: Phrase, doc: Doc, salient: bool) -> bool:
         if not needed <= doc.sets.get(name, frozenset()):
             continue
         found = _occurrences(doc.fields[name], wanted)
-        # A bare phrase mentioned once in passing in the abstract is not what the paper is about.
+        # A bare phrase mentioned once in passing in the abstract is not what the paper is about,
+        # when HF's AI summary says what it is about. Without one, a phrase is specific enough
+        # that one mention counts (the labeled set agrees: bench/topic_quality.py).
         strict = salient and phrase.field is None and name == "abstract" and doc.fields["summary"]
         if found >= (2 if strict else 1):
             return True

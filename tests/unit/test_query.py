@@ -96,7 +96,9 @@ def test_short_words_get_no_typo_forgiveness() -> None:
 
 
 def test_understood_form_shows_expansions_and_compounds() -> None:
-    assert parse("LLM").understood == 'llm OR "large language model" OR "MLLM" OR "LVLM"'
+    assert parse("LLM").understood == (
+        'llm OR "large language model" OR "MLLM" OR "LVLM" OR "LRM" OR "large reasoning model"'
+    )
     assert '"multi-modal"' in parse("multimodal").understood
 
 
@@ -171,5 +173,70 @@ def test_topic_index_finds_exactly_what_a_full_scan_finds() -> None:
     ]
     index = TopicIndex((q, parse(q).tree) for q in queries)
     for paper in (MAMBA, TRAP):
+        doc = doc_of(paper)
+        assert index.match(doc) == [q for q in queries if matches(parse(q).tree, doc)]
+
+
+def test_a_word_said_once_is_not_salient_even_without_an_ai_summary() -> None:
+    # arXiv-only papers carry no AI summary: their abstract alone must say what they are about.
+    once = Paper(
+        id="2202.12139",
+        title="Testing deep models",
+        abstract="We test vision systems. We compare them on a classical benchmark.",
+    )
+    twice = Paper(
+        id="2202.12140",
+        title="Testing deep models",
+        abstract="We build a benchmark of vision systems. The benchmark has 10 tasks.",
+    )
+    assert not hit("benchmark", once)
+    assert hit("abstract:benchmark", once)
+    assert hit("benchmark", twice)
+    # A phrase is specific: without an AI summary, one mention counts.
+    assert hit('"vision systems"', once)
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "expected"),
+    [
+        ("We fine-tune Qwen3-8B on math problems.", "LLM", True),
+        ("We prompt ChatGPT and GPT-4o with exam questions.", "LLM", True),
+        ("Llama-3.1 answers in Kazakh.", '"large language model"', True),
+        ("We tune LLaVA-1.5 on charts.", "VLM", True),
+        ("We tune LLaVA-1.5 on charts.", "LLM", True),
+        ("Large reasoning models overthink.", "LLM", True),
+        ("The phi coefficient and a palm tree.", "LLM", False),
+        ("We prompt ChatGPT.", "VLM", False),
+        ("We prompt ChatGPT.", "LLM -qwen", True),
+        ("We prompt ChatGPT.", "diffusion -LLM", False),
+    ],
+)
+def test_model_names_imply_what_kind_of_model_a_paper_works_with(
+    text: str, query: str, expected: bool
+) -> None:
+    paper = Paper(id="2501.00001", title="A study", abstract=text)
+    assert hit(query, paper) is expected
+
+
+def test_an_author_named_claude_does_not_make_an_llm_paper() -> None:
+    paper = Paper(
+        id="2501.00002",
+        title="Channel capacity",
+        abstract="We bound the capacity of noisy channels.",
+        authors=("Claude Shannon",),
+    )
+    assert not hit("LLM", paper)
+    assert hit("author:claude", paper)
+
+
+def test_topic_index_agrees_with_a_full_scan_on_model_names() -> None:
+    papers = [
+        Paper(id="2501.00003", title="Fine-tuning Qwen3", abstract="We fine-tune Qwen3."),
+        Paper(id="2501.00004", title="Charts", abstract="LLaVA reads charts."),
+        Paper(id="2501.00005", title="Palms", abstract="A palm tree."),
+    ]
+    queries = ["LLM", "VLM", '"large language model"', "LLM charts", "palm"]
+    index = TopicIndex((q, parse(q).tree) for q in queries)
+    for paper in papers:
         doc = doc_of(paper)
         assert index.match(doc) == [q for q in queries if matches(parse(q).tree, doc)]

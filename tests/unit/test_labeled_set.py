@@ -1,0 +1,61 @@
+"""The topic matcher's labeled set (tests/data/topic_labels.json) and its bench stay usable.
+
+The bench is what the matcher's quality is judged by, so a label that points at no paper, a
+query that no longer parses or a fixture missing from a clone must fail here, not silently
+shift the figures.
+"""
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from bot.core.query import parse
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench" / "topic_quality.py"
+
+
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("topic_quality", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_label_names_a_paper_of_the_fixtures_and_every_query_parses() -> None:
+    sets, topics = bench().load()
+    ids = [paper.id for papers in sets.values() for paper in papers]
+    assert len(ids) == len(set(ids)) >= 100
+    assert len(sets["held out"]) == 100
+    assert len(topics) >= 25
+    for query, relevant in topics:
+        parse(query)
+        assert relevant <= set(ids), query
+
+
+def test_arxiv_fixture_papers_are_read_whole() -> None:
+    papers = bench().arxiv_papers(ROOT / "tests/fixtures/arxiv-api/search_testing_100.json")
+    first = papers[0]
+    assert first.id == "2202.12139"
+    assert first.title.startswith("Testing Deep Learning Models")
+    assert first.abstract.endswith("discuss its results.")
+    assert all(p.title and p.abstract and p.authors for p in papers)
+    assert not any(p.id[-2:-1] == "v" for p in papers)  # versions stripped
+
+
+def test_bench_prints_every_set_and_matcher() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH)], capture_output=True, text=True, timeout=120, check=True
+    )
+    figure = r"(0\.\d{3}|1\.000)"
+    row = re.compile(rf"^(\w+).* (\S+) +{figure} +{figure} +{figure}$")
+    measured = {m.group(1, 2) for m in map(row.match, result.stdout.splitlines()) if m}
+    for name in ("development", "held", "all"):
+        for matcher in ("substring", "all-words", "paperbot"):
+            assert (name, matcher) in measured
+    assert "target on all" in result.stdout
