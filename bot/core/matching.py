@@ -257,7 +257,9 @@ def anchors(node: Node) -> Anchors | None:
         return Anchors(frozenset(), item) if node.fuzzy else Anchors(item, frozenset())
     if isinstance(node, Phrase):
         rarest = min(node.words, key=lambda w: (w in _COMMON, -len(w)))
-        return Anchors(frozenset({(rarest, node.field == "abstract")}), frozenset())
+        # Broad: a phrase can match on one abstract mention (when HF gave no AI summary), and
+        # then its words need not be salient.
+        return Anchors(frozenset({(rarest, True)}), frozenset())
     if isinstance(node, Not):
         return None
     options = [anchors(c) for c in node.children]
