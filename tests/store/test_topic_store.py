@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -67,6 +70,18 @@ async def test_a_channel_and_paper_are_owed_once_ever(store: Store) -> None:
     assert (await topics.topics(1))[0].posted_count == 1
 
 
+async def test_a_batch_counts_only_the_rows_it_added(store: Store) -> None:
+    topics = TopicStore(store)
+    await add(topics, 1, "x")
+    await store.upsert_papers([Paper(id=f"2611.0000{i}", title="P") for i in range(3)], T0)
+    owed = [NewDelivery(1, channel, "2611.00001", (1,), T0, False) for channel in (1, 2, 3)]
+    assert await topics.queue(owed[:1], T0) == 1
+    assert await topics.queue([*owed, owed[2]], T0) == 2
+    assert await topics.queue([], T0) == 0
+    rows = await store.fetch_all("SELECT channel_id FROM deliveries ORDER BY channel_id")
+    assert [r["channel_id"] for r in rows] == [1, 2, 3]
+
+
 async def test_removing_a_topic_drops_only_what_it_alone_owed(store: Store) -> None:
     topics = TopicStore(store)
     await add(topics, 1, "a")
@@ -86,3 +101,32 @@ async def test_removing_a_topic_drops_only_what_it_alone_owed(store: Store) -> N
     assert left.paper.id == "2611.00002"
     assert left.topics == ("b",)
     assert await topics.remove_topic(2, 2) is None, "another server's topic is not removable"
+
+
+async def test_ingest_plans_off_the_event_loop_and_keeps_the_loop_free(store: Store) -> None:
+    topics = TopicStore(store)
+    await add(topics, 1, "x")
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+    planned_in: list[int] = []
+    planning = asyncio.Event()
+    release = threading.Event()
+
+    def plan(stored: Sequence[Paper]) -> list[NewDelivery]:
+        planned_in.append(threading.get_ident())
+        loop.call_soon_threadsafe(planning.set)
+        # Blocks until the event loop runs another coroutine: inline, this would deadlock.
+        assert release.wait(timeout=10), "the event loop did not run while planning"
+        return [NewDelivery(1, 1, p.id, (1,), T0, False) for p in stored]
+
+    async def meanwhile() -> None:
+        await planning.wait()
+        release.set()
+
+    helper = asyncio.create_task(meanwhile())
+    result = await topics.ingest([Paper(id="2611.00001", title="P")], T0, plan)
+    await helper
+    assert result.new == 1
+    assert len(planned_in) == 1
+    assert planned_in[0] != loop_thread
+    assert [d.paper.id for d in await topics.due_deliveries(T0)] == ["2611.00001"]
