@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -113,6 +114,8 @@ class TopicService:
         self._clock = clock
         self._index: tuple[TopicIndex[int], dict[int, Topic]] | None = None
         self._index_lock = asyncio.Lock()
+        # Bumped by every topic change, so that an index built meanwhile is not kept.
+        self._generation = 0
 
     # -- commands --------------------------------------------------------------------------------
 
@@ -141,7 +144,7 @@ class TopicService:
             created_by=user_id,
             now=now,
         )
-        self._index = None
+        self._invalidate()
         recent = await self._store.recent_papers(now - RECENT)
         hits = [p for p in recent if matches(query.tree, doc_of(p))]
         backfilled = 0
@@ -164,7 +167,7 @@ class TopicService:
         removed = await self._topics.remove_topic(guild_id, topic_id)
         if removed is None:
             raise UserError("There is no such topic in this server. Pick one from the list.")
-        self._index = None
+        self._invalidate()
         return removed
 
     async def resume(self, guild_id: int, topic_id: int) -> Topic:
@@ -216,13 +219,47 @@ class TopicService:
         self._on_queued()
         return result
 
+    def _invalidate(self) -> None:
+        self._index = None
+        self._generation += 1
+
     async def _current_index(self) -> tuple[TopicIndex[int], dict[int, Topic]]:
         async with self._index_lock:
-            if self._index is None:
-                topics = {t.id: t for t in await self._topics.all_topics()}
-                index = TopicIndex(_parsed(topics.values()))
+            if self._index is not None:
+                return self._index
+            generation = self._generation
+            topics = {t.id: t for t in await self._topics.all_topics()}
+            # Seconds of CPU at 100,000 topics: built in a worker thread, so that the bot keeps
+            # answering interactions and heartbeats meanwhile (bench/loop_lag.py).
+            index = await asyncio.to_thread(build_index, topics.values())
+            if generation == self._generation:
                 self._index = (index, topics)
-            return self._index
+            return index, topics
+
+
+def build_index(topics: Iterable[Topic]) -> TopicIndex[int]:
+    """The index of `topics`, built without pausing the rest of the process.
+
+    At 100,000 topics the build allocates millions of objects, and Python's cyclic garbage
+    collector, scanning the growing heap again and again, held the GIL for up to half a second
+    at a time: the event loop stalled although the build ran in a thread. So the collector is
+    off during the build, and what is alive then, the index included, is frozen (moved out of
+    the collector's sight) until the next build. An index holds no reference cycles (a unit
+    test checks), so when it is replaced, reference counting frees it, frozen or not.
+    """
+    # What the previous build froze and has died since (cycles included) is collected first;
+    # the previous index itself is gone already (see `_invalidate`), so this pass is short.
+    gc.unfreeze()
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        index = TopicIndex(_parsed(topics))
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
+    return index
 
 
 def _parsed(topics: Iterable[Topic]) -> Iterator[tuple[int, Node]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta
 
-from bot.core.matching import TopicIndex
+from bot.core.matching import TopicIndex, doc_of
 from bot.core.models import Paper, Topic
 from bot.core.query import parse
-from bot.core.topics import next_digest, plan_deliveries
+from bot.core.topics import build_index, next_digest, plan_deliveries
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -68,3 +70,40 @@ def test_digest_topics_wait_for_their_hour_unless_another_topic_wants_it_now() -
 def test_next_digest_is_strictly_later() -> None:
     assert next_digest(T0, 10) == T0.replace(hour=10, minute=0)
     assert next_digest(T0, 9) == (T0 + timedelta(days=1)).replace(hour=9, minute=0)
+
+
+def test_a_replaced_index_is_freed_without_the_cycle_collector() -> None:
+    # build_index freezes what it built (out of the cycle collector's sight): that is only safe
+    # while an index holds no reference cycles, so that reference counting alone frees it.
+    topics = [
+        topic(i, i, q)
+        for i, q in enumerate(
+            [
+                "LLM",
+                '"state space" OR mamba',
+                "title:video (diffusion OR flow) -survey",
+                "reinforcment learning",
+                'author:"Jane Doe" keyword:agents',
+                'abstract:"world model" -"video world model"',
+            ]
+        )
+    ]
+    gc.collect()
+    index = build_index(topics)
+    assert len(index) == len(topics)
+    assert index.match(doc_of(paper("1", "Mamba: a state space model for LLM"))) == [0, 1]
+    probe = weakref.ref(index)
+    del index
+    assert probe() is None  # freed at once, by reference counting: no cycle holds it
+
+
+def test_building_an_index_leaves_the_collector_as_it_found_it() -> None:
+    assert gc.isenabled()
+    build_index([topic(1, 1, "LLM")])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_index([topic(1, 1, "LLM")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
