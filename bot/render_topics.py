@@ -8,7 +8,7 @@ import discord
 
 from bot.core.models import Topic
 from bot.core.topics import AddedTopic, TopicTest
-from bot.render import BRAND_COLOUR, cut, escape
+from bot.render import BRAND_COLOUR, FIELD_LIMIT, cut, escape
 
 LIST_LIMIT = 25
 
@@ -82,9 +82,13 @@ def topic_test(result: TopicTest) -> discord.Embed:
     embed.add_field(
         name="Query as understood", value=cut(code(result.query.understood), 1024), inline=False
     )
-    found = [f"• [{cut(escape(p.title), 90)}]({p.hf_url})" for p in result.matches[:10]]
-    if len(result.matches) > 10:
-        found.append(f"…and {len(result.matches) - 10} more.")
+    found = fit_lines(
+        [
+            f"• [{cut(escape(h.paper.title), 70)}]({h.paper.hf_url}): {'; '.join(h.reasons)}"
+            for h in result.matches
+        ],
+        FIELD_LIMIT,
+    )
     heading = f"Would match {len(result.matches)} of {result.recent_total} recent papers (7 days)"
     embed.add_field(
         name=heading,
@@ -100,3 +104,20 @@ def topic_test(result: TopicTest) -> discord.Embed:
             name="Near misses, and why", value=cut("\n".join(misses), 1024), inline=False
         )
     return embed
+
+
+def fit_lines(lines: list[str], limit: int) -> list[str]:
+    """As many whole lines as fit in `limit` characters, then how many more there were.
+
+    A line is never cut: cutting a markdown link in half would show its raw text.
+    """
+    shown: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        rest = len(lines) - i
+        tail = len(f"\n…and {rest} more.") if rest > 1 else 0
+        if used + len(line) + 1 + tail > limit:
+            return [*shown, f"…and {rest} more."]
+        shown.append(line)
+        used += len(line) + 1
+    return shown

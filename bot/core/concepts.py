@@ -36,3 +36,8 @@ def concepts_of(words: Iterable[str]) -> frozenset[str]:
                 found.add(concept)
                 found.update(_ALSO.get(concept, ()))
     return frozenset(found)
+
+
+def named_by(concept: str, words: Iterable[str]) -> list[str]:
+    """The model names among `words` that imply `concept` (to say why a paper matched)."""
+    return sorted(w for w in set(words) if concept in concepts_of([w]))

@@ -1,7 +1,7 @@
 """Matching papers against topic queries, one at a time or against many topics at once.
 
 `Doc` is a paper prepared once (words per field, word sets, a typo index); `matches` evaluates a
-query tree on it; `explain` says why a paper did not match. `TopicIndex` finds the few topics a
+query tree on it (`explain.py` says why it did or did not). `TopicIndex` finds the few topics a
 paper could match through "anchor" words, so that a poll checks 1,000 papers against 100,000
 topics without trying every pair.
 """
@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot.core.concepts import concepts_of
 from bot.core.models import Paper
-from bot.core.query import FUZZY_MIN_LENGTH, All, Any_, Node, Not, Phrase, Term, render
+from bot.core.query import FUZZY_MIN_LENGTH, All, Any_, Node, Not, Phrase, Term
 from bot.core.text import words
 
 K = TypeVar("K", bound=Hashable)
@@ -208,25 +208,6 @@ def compile_query(node: Node, *, salient: bool = True) -> Check:
             return lambda doc: a(doc) and b(doc)
         return lambda doc: all(p(doc) for p in parts)
     return lambda doc: any(p(doc) for p in parts)
-
-
-def explain(node: Node, doc: Doc) -> list[str]:
-    """Why `doc` does not match `node`: the missing terms and the exclusions that hit."""
-    children = node.children if isinstance(node, All) else (node,)
-    reasons: list[str] = []
-    for child in children:
-        if isinstance(child, Not):
-            if matches(child.child, doc, salient=False):
-                reasons.append(f"excluded by `-{render(child.child, top=False)}`")
-        elif not matches(child, doc):
-            reasons.append(f"no `{render(child, top=False)}`")
-    return reasons
-
-
-def match_share(node: Node, doc: Doc) -> float:
-    """The share of a query's top-level terms a paper satisfies (to rank near misses)."""
-    children = node.children if isinstance(node, All) else (node,)
-    return sum(1 for c in children if matches(c, doc)) / len(children)
 
 
 # -- many topics at once ---------------------------------------------------------------------

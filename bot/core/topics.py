@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.core.errors import UserError
-from bot.core.matching import TopicIndex, doc_of, explain, match_share, matches
+from bot.core.explain import evidence, explain, match_share
+from bot.core.matching import TopicIndex, doc_of, matches
 from bot.core.models import IngestResult, NewDelivery, Paper, Topic
 from bot.core.query import Node, Query, QueryError, parse
 from bot.core.store import Store
@@ -43,9 +44,15 @@ class NearMiss:
 
 
 @dataclass(frozen=True, slots=True)
+class Hit:
+    paper: Paper
+    reasons: tuple[str, ...]  # which terms held, and where ("`LLM` via qwen3")
+
+
+@dataclass(frozen=True, slots=True)
 class TopicTest:
     query: Query
-    matches: tuple[Paper, ...]
+    matches: tuple[Hit, ...]
     near_misses: tuple[NearMiss, ...]
     recent_total: int
 
@@ -182,12 +189,12 @@ class TopicService:
     async def test(self, text: str, *, near: int = 3) -> TopicTest:
         query = parse(text)
         recent = await self._store.recent_papers(self._clock() - RECENT)
-        hits: list[Paper] = []
+        hits: list[Hit] = []
         misses: list[tuple[float, Paper, list[str]]] = []
         for paper in recent:
             doc = doc_of(paper)
             if matches(query.tree, doc):
-                hits.append(paper)
+                hits.append(Hit(paper, tuple(evidence(query.tree, doc))))
             else:
                 share = match_share(query.tree, doc)
                 if share > 0:
@@ -195,7 +202,7 @@ class TopicService:
         misses.sort(key=lambda m: (-m[0], _newest_first(m[1])))
         return TopicTest(
             query=query,
-            matches=tuple(sorted(hits, key=_newest_first)),
+            matches=tuple(sorted(hits, key=lambda h: _newest_first(h.paper))),
             near_misses=tuple(NearMiss(p, tuple(r)) for _s, p, r in misses[:near]),
             recent_total=len(recent),
         )

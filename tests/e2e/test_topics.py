@@ -185,7 +185,10 @@ async def test_topic_test_shows_matches_and_near_misses_with_reasons(bot: Runnin
     await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 2)
     reply = await bot.command("member", "papers", "topic test", {"query": "diffusion video"})
     fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
-    assert any("Would match 1 of 2" in name for name in fields)
+    (heading,) = [name for name in fields if name.startswith("Would match")]
+    assert heading.startswith("Would match 1 of 2")
+    assert "Diffusion for video" in fields[heading]
+    assert "`diffusion` in the title; `video` in the title" in fields[heading]
     assert "no `video`" in fields["Near misses, and why"]
 
 

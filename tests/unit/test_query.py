@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.core.matching import TopicIndex, doc_of, explain, matches
+from bot.core.explain import explain
+from bot.core.matching import TopicIndex, doc_of, matches
 from bot.core.models import Paper
 from bot.core.query import MAX_TERMS, QueryError, parse
 
