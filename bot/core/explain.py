@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.core.concepts import named_by
 from bot.core.matching import FIELD_NAMES, Doc, matches, typo_matches
-from bot.core.query import All, Any_, Node, Not, Phrase, Term, render
+from bot.core.query import All, Node, Not, Phrase, Term, render
 
 # Where a word is looked for first when saying where it was found.
 _SHOWN_ORDER = ("title", "keyword", "summary", "abstract", "author")
@@ -38,8 +38,7 @@ def _evidence(node: Node, doc: Doc) -> list[str]:
         return []
     if isinstance(node, Term | Phrase):
         return [_where(node, doc)] if matches(node, doc) else []
-    children = node.children if isinstance(node, All | Any_) else ()
-    return [line for child in children if matches(child, doc) for line in _evidence(child, doc)]
+    return [line for c in node.children if matches(c, doc) for line in _evidence(c, doc)]
 
 
 def _where(leaf: Term | Phrase, doc: Doc) -> str:
