@@ -121,31 +121,36 @@ def main() -> int:
         print(NEEDS, file=sys.stderr)
         return 2
     import numpy as np
-    from topic_quality import load
+    from labeled import load
 
     from bot.core.matching import doc_of, matches
     from bot.core.query import parse
 
     model = MiniLM(Path(spec.origin).parent / "model")
-    sets, topics = load()
-    papers = [(name, p) for name, found in sets.items() for p in found]
+    labeled = load()
+    topics = labeled.topics
+    papers = [(name, p) for name, found in labeled.sets.items() for p in found]
     vectors = np.array([model.embed(f"{p.title}. {p.ai_summary or p.abstract}") for _, p in papers])
-    queries = np.array([model.embed(topic_text(q)) for q, _ in topics])
+    queries = np.array([model.embed(topic_text(t.query)) for t in topics])
     sim = queries @ vectors.T
-    truth = np.array([[p.id in relevant for _, p in papers] for _, relevant in topics])
-    words = np.array([[matches(parse(q).tree, doc_of(p)) for _, p in papers] for q, _ in topics])
+    truth = np.array([[p.id in t.must for _, p in papers] for t in topics])
+    # Optional pairs count neither way (tests/data/LABELING.md).
+    counted = np.array([[p.id not in t.optional for _, p in papers] for t in topics])
+    words = np.array([[matches(parse(t.query).tree, doc_of(p)) for _, p in papers] for t in topics])
     dev = np.array([name == "development" for name, _ in papers])
 
     def prf(pred: Any, mask: Any) -> tuple[float, float, float]:
+        pred = pred & counted
         tp = (pred & truth)[:, mask].sum()
         fp = (pred & ~truth)[:, mask].sum()
-        fn = (~pred & truth)[:, mask].sum()
+        fn = (~pred & truth & counted)[:, mask].sum()
         p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
     print("per-topic AUC of the similarity (1.0 = relevant papers always rank first):")
-    for (query, _), s, y in zip(topics, sim, truth, strict=True):
-        pos, neg = s[y], s[~y]
+    for topic, s, y, c in zip(topics, sim, truth, counted, strict=True):
+        query = topic.query
+        pos, neg = s[y & c], s[~y & c]
         auc = (pos[:, None] > neg[None, :]).mean() if len(pos) and len(neg) else float("nan")
         print(f"  {query[:40]:40} {auc:5.3f}   as embedded: {topic_text(query)[:50]}")
 

@@ -6,6 +6,7 @@ shift the figures.
 """
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -16,10 +17,14 @@ from bot.core.query import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "topic_quality.py"
+sys.path.insert(0, str(ROOT / "tools"))
+from labeling import COPIES, TOPICS  # noqa: E402
+
+CODES = {code: query for code, query, _kind, _group in TOPICS}
 
 
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("topic_quality", BENCH)
+    spec = importlib.util.spec_from_file_location("labeled", ROOT / "bench" / "labeled.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -28,14 +33,32 @@ def bench() -> ModuleType:
 
 
 def test_every_label_names_a_paper_of_the_fixtures_and_every_query_parses() -> None:
-    sets, topics = bench().load()
-    ids = [paper.id for papers in sets.values() for paper in papers]
-    assert len(ids) == len(set(ids)) >= 100
-    assert len(sets["held out"]) == 100
-    assert len(topics) >= 25
-    for query, relevant in topics:
-        parse(query)
-        assert relevant <= set(ids), query
+    labeled = bench().load()
+    ids = [paper.id for paper in labeled.papers]
+    assert len(ids) == len(set(ids)) == 403
+    assert len(labeled.sets["held out"]) == 250
+    assert len(labeled.topics) == 52
+    for topic in labeled.topics:
+        parse(topic.query)
+        assert topic.must <= set(ids), topic.query
+        assert topic.optional <= set(ids), topic.query
+        assert not topic.must & topic.optional, topic.query
+
+
+def test_the_set_holds_multi_word_and_acronym_topics() -> None:
+    kinds = [topic.kind for topic in bench().load().topics]
+    assert kinds.count("multi-word") >= 10
+    assert kinds.count("acronym") >= 5
+
+
+def test_every_grade_above_none_is_traced_to_the_reviewers_reading() -> None:
+    data = json.loads((ROOT / "tests/data/topic_annotations.json").read_text("utf-8"))
+    for topic in bench().load().topics:
+        code = next(c for c, t in CODES.items() if t == topic.query)
+        graded = data.get(COPIES.get(code, code), {})
+        for paper_id in topic.must | topic.optional:
+            reasons = graded[paper_id]
+            assert all(why for _grade, why in reasons.values()), (code, paper_id)
 
 
 def test_arxiv_fixture_papers_are_read_whole() -> None:
@@ -58,7 +81,7 @@ def test_bench_prints_every_set_and_matcher() -> None:
     for name in ("development", "held", "all"):
         for matcher in ("substring", "all-words", "paperbot"):
             assert (name, matcher) in measured
-    assert "target on all" in result.stdout
+    assert "target (all: precision >= 0.95" in result.stdout
 
 
 def test_semantic_probe_embeds_a_query_as_its_positive_words() -> None:
