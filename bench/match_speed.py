@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import make_papers, make_topics  # noqa: E402
 
-from bot.core.matching import TopicIndex, doc_of, matches  # noqa: E402
+from bot.core.matching import doc_of, matches  # noqa: E402
+from bot.core.topic_index import TopicIndex  # noqa: E402
 
 
 def main() -> int:

@@ -96,7 +96,7 @@ class MiniLM:
 
 def topic_text(query: str) -> str:
     """A query's positive terms (acronyms expanded) as plain words, for the model."""
-    from bot.core.query import Not, Phrase, Term, parse
+    from bot.core.query import Group, Not, Phrase, Term, parse
 
     labels: list[str] = []
 
@@ -108,7 +108,7 @@ def topic_text(query: str) -> str:
             if label not in labels:
                 labels.append(label)
             return
-        for child in node.children:
+        for child in node.parts if isinstance(node, Group) else node.children:
             walk(child)
 
     walk(parse(query).tree)
@@ -122,9 +122,9 @@ def main() -> int:
         return 2
     import numpy as np
     from labeled import load
+    from topic_quality import paperbot_with
 
-    from bot.core.matching import doc_of, matches
-    from bot.core.query import parse
+    from bot.core.match_rules import RULES
 
     model = MiniLM(Path(spec.origin).parent / "model")
     labeled = load()
@@ -136,7 +136,8 @@ def main() -> int:
     truth = np.array([[p.id in t.must for _, p in papers] for t in topics])
     # Optional pairs count neither way (tests/data/LABELING.md).
     counted = np.array([[p.id not in t.optional for _, p in papers] for t in topics])
-    words = np.array([[matches(parse(t.query).tree, doc_of(p)) for _, p in papers] for t in topics])
+    make = paperbot_with(RULES, [p for _, p in papers])
+    words = np.array([[make(t.query)(p) for _, p in papers] for t in topics])
     dev = np.array([name == "development" for name, _ in papers])
 
     def prf(pred: Any, mask: Any) -> tuple[float, float, float]:

@@ -99,7 +99,16 @@ def build(
     """Wire the services together; the one place that knows every concrete class."""
     source = HFSource(http, settings.hf_endpoint, policy=retry_policy(settings.poll_seconds))
     topic_store = TopicStore(store)
-    topics = TopicService(store, topic_store, on_queued=lambda: outbox.wake(), clock=clock)
+    search_store = SearchStore(store)
+    search = SearchService(store, search_store, source, clock=clock)
+    topics = TopicService(
+        store,
+        topic_store,
+        words=search_store,
+        find_paper=search.show,
+        on_queued=lambda: outbox.wake(),
+        clock=clock,
+    )
     poller = Poller(
         source,
         topics.ingest,
@@ -116,7 +125,6 @@ def build(
         lambda: scheduler.next_run(POLL_JOB),
         topic_store,
     )
-    search = SearchService(store, SearchStore(store), source, clock=clock)
     saved = SavedService(SavedStore(store), clock=clock)
     save_button = save_button_class(saved, search.show)
     bot = PaperBot(

@@ -14,14 +14,18 @@ import aiohttp
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings, log_settings_warnings
-from bot.core.errors import SourceError
+from bot.core.errors import SourceError, UserError
 from bot.core.hf_parser import parse_body
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.matching import doc_of, matches
 from bot.core.models import Paper
+from bot.core.paper_ids import parse_paper_id
 from bot.core.poller import fetch_feed, utc_now
-from bot.core.query import QueryError, parse
+from bot.core.query import Query, QueryError, parse
 from bot.core.store import Store
+from bot.core.text import words
+from bot.core.vocabulary import Vocabulary
+from bot.core.why import verdict
 from bot.logs import setup_logging
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -58,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="QUERY",
         help="also show which papers a topic query matches (repeatable)",
     )
+    preview.add_argument(
+        "--explain",
+        metavar="ID",
+        help="with --topic: say why each topic matches one paper of the source, or why not",
+    )
     preview.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -78,7 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return _run(settings)
     if args.command == "preview":
-        return asyncio.run(_preview(settings, args.source, args.limit, args.json, args.topic))
+        if args.explain and not args.topic:
+            return _fail("--explain needs at least one --topic", EXIT_USAGE)
+        return asyncio.run(
+            _preview(settings, args.source, args.limit, args.json, args.topic, args.explain)
+        )
     if args.db_command == "migrate":
         return asyncio.run(_migrate(settings))
     return asyncio.run(_backup(settings, args.path))
@@ -99,6 +112,7 @@ async def _preview(
     limit: int | None,
     as_json: bool,
     topics: Sequence[str] = (),
+    explain_id: str | None = None,
 ) -> int:
     try:
         queries = [parse(t) for t in topics]
@@ -109,8 +123,11 @@ async def _preview(
         papers = await _fetch_preview(settings, source)
     except (SourceError, OSError) as exc:
         return _fail(f"cannot read {source or settings.hf_endpoint}: {exc}", EXIT_FAILURE)
+    vocabulary = Vocabulary.of_documents(words(f"{p.title} {p.abstract}") for p in papers)
+    if explain_id is not None:
+        return _explain(papers, queries, explain_id, vocabulary, as_json)
     shown = papers[:limit] if limit else papers
-    docs = [(p, doc_of(p)) for p in shown]
+    docs = [(p, doc_of(p, vocabulary=vocabulary)) for p in shown]
     matched = [(q, [p for p, d in docs if matches(q.tree, d)]) for q in queries]
     if as_json:
         payload: dict[str, object] = {
@@ -129,6 +146,40 @@ async def _preview(
         print(f"\ntopic {query.text!r} (understood as {query.understood}): {len(found)} match")
         if found:
             print(format_table(found))
+    return EXIT_OK
+
+
+def _explain(
+    papers: Sequence[Paper],
+    queries: Sequence[Query],
+    wanted: str,
+    vocabulary: Vocabulary,
+    as_json: bool,
+) -> int:
+    try:
+        paper_id = parse_paper_id(wanted)
+    except UserError as exc:
+        return _fail(f"bad --explain: {exc}", EXIT_USAGE)
+    paper = next((p for p in papers if p.id == paper_id), None)
+    if paper is None:
+        return _fail(f"paper {paper_id} is not in the source ({len(papers)} papers)", EXIT_FAILURE)
+    doc = doc_of(paper, vocabulary=vocabulary)
+    found = [verdict(paper, q, doc) for q in queries]
+    if as_json:
+        payload = {
+            "paper": {"id": paper.id, "title": paper.title},
+            "topics": [
+                {"query": v.query.text, "matches": v.matches, "reasons": list(v.reasons)}
+                for v in found
+            ],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{paper.id}  {paper.title}")
+    for v in found:
+        print(f"\ntopic {v.query.text!r}: {'matches' if v.matches else 'does not match'}")
+        for reason in v.reasons:
+            print(f"  - {reason}")
     return EXIT_OK
 
 

@@ -1,43 +1,129 @@
-"""Names that say which kind of model a paper works with, though it never writes the kind.
+"""What a paper is about though it never writes the words: names and kinds a reader knows.
 
-A paper that fine-tunes Qwen3 or evaluates ChatGPT is an LLM paper to anyone who follows LLMs,
-even when its text never says "LLM" or "large language model". `concepts_of` turns such names
-into the concept's word ("llm", "vlm"), which the matcher treats as one more salient word of the
-paper. One mention is enough: a model family's name is specific, unlike a word in passing.
-
-Only names that mean nothing else in an ML paper are listed: not Phi (a Greek letter), PaLM,
-OPT, BLOOM or Falcon (English words), nor GLM (also the generalized linear model). Authors'
-names are never read ("Claude" is also a first name).
+A paper that fine-tunes Qwen3 is an LLM paper to anyone who follows LLMs, even when its text
+never says "LLM"; a paper on mutation testing is about software testing; a GRPO recipe is
+reinforcement learning. Each entry names a concept as a topic would (`llm`, `software testing`)
+and what implies it: names of single words (a regular expression over normalised words, so
+"Qwen2.5-VL" is tried as "qwen2", "5", "vl") and phrases. Each has its reason, and nothing is
+listed that a careful reader would dispute: not Phi (a Greek letter), PaLM, OPT, BLOOM or
+Falcon (English words), nor GLM (also the generalized linear model); not Whisper (also a word).
+Authors' names are never read ("Claude" is also a first name).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from dataclasses import dataclass
 
-# One pattern per concept, over single normalised words ("Qwen2.5-VL" is "qwen2", "5", "vl").
-_FAMILIES: dict[str, re.Pattern[str]] = {
-    "llm": re.compile(
-        r"(?:chatgpt|gpt\d*[a-z]?|llama\d*|qwen\d*|qwq|deepseek|mistral|mixtral|gemma\d*|gemini"
-        r"|claude|vicuna|internlm\d*|chatglm\d*|olmo\d*|kimi)"
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    name: str  # as a topic writes it
+    reason: str
+    names: str = ""  # a regular expression over single normalised words
+    phrases: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # broader concepts (by name) this one implies
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        return re.compile(self.names) if self.names else None
+
+
+CONCEPTS: tuple[Concept, ...] = (
+    Concept(
+        "llm",
+        "these are families of large language models",
+        names=r"(?:chatgpt|gpt\d*[a-z]?|llama\d*|codellama|qwen\d*|qwq|deepseek|mistral|mixtral"
+        r"|gemma\d*|gemini|claude|vicuna|internlm\d*|chatglm\d*|olmo\d*|kimi|starcoder\d*"
+        r"|minicpm\d*|baichuan\d*)",
     ),
-    # Vision-language models (the field counts them as LLMs too, as ACRONYMS does).
-    "vlm": re.compile(r"(?:llava|internvl\d*|cogvlm\d*|minigpt\d*)"),
-}
-_ALSO = {"vlm": ("llm",)}
-
-
-def concepts_of(words: Iterable[str]) -> frozenset[str]:
-    """The concept words implied by model names among `words` (already normalised)."""
-    found: set[str] = set()
-    for word in set(words):
-        for concept, pattern in _FAMILIES.items():
-            if pattern.fullmatch(word):
-                found.add(concept)
-                found.update(_ALSO.get(concept, ()))
-    return frozenset(found)
-
-
-def named_by(concept: str, words: Iterable[str]) -> list[str]:
-    """The model names among `words` that imply `concept` (to say why a paper matched)."""
-    return sorted(w for w in set(words) if concept in concepts_of([w]))
+    Concept(
+        "vlm",
+        "these are families of vision-language models (which the field counts as LLMs)",
+        names=r"(?:llava|internvl\d*|cogvlm\d*|minigpt\d*)",
+        also=("llm", "multimodal"),
+    ),
+    Concept(
+        "multimodal",
+        "a model of vision and language (or audio and video) is multimodal by definition",
+        phrases=(
+            "vision language model",
+            "audio-visual",
+            "video language model",
+            "audio language model",
+        ),
+    ),
+    Concept(
+        "rl",
+        "these are reinforcement learning algorithms, or RL from feedback or verifiable rewards",
+        names=r"(?:ppo|grpo|dapo|gspo|trpo|rlhf|rlvr|rlaif|reinforce)",
+        phrases=("policy gradient", "q learning", "actor critic"),
+    ),
+    Concept(
+        "software testing",
+        "these are kinds and tools of software testing",
+        phrases=(
+            "unit test",
+            "unit testing",
+            "mutation testing",
+            "regression testing",
+            "test case generation",
+            "test generation",
+            "test suite",
+            "test oracle",
+            "fuzz testing",
+            "fuzzing",
+            "gui testing",
+            "metamorphic testing",
+            "flaky test",
+            "integration testing",
+            "test automation",
+            "property based testing",
+            "model based testing",
+            "search based software testing",
+            "test input generation",
+        ),
+    ),
+    Concept(
+        "3d",
+        "these are 3D representations and tasks (4D is 3D over time)",
+        names=r"(?:4d|3dgs|nerf)",
+        phrases=(
+            "point cloud",
+            "gaussian splatting",
+            "neural radiance field",
+            "novel view synthesis",
+        ),
+    ),
+    Concept(
+        "drone",
+        "a UAV is a drone",
+        names=r"uav",
+        phrases=("unmanned aerial vehicle",),
+    ),
+    Concept(
+        "gnn",
+        "these are graph neural network architectures",
+        names=r"(?:gcn|graphsage)",
+        phrases=(
+            "graph convolutional network",
+            "graph attention network",
+            "message passing neural network",
+        ),
+    ),
+    Concept(
+        "image generation",
+        "synthesis is generation, and text-to-image models generate images",
+        phrases=("image synthesis", "text to image", "t2i"),
+    ),
+    Concept(
+        "video generation",
+        "synthesis is generation, and text-to-video models generate videos",
+        phrases=("video synthesis", "text to video", "t2v", "image to video"),
+    ),
+    Concept(
+        "code generation",
+        "program synthesis and code completion generate code",
+        phrases=("program synthesis", "code completion"),
+    ),
+)

@@ -1,321 +1,309 @@
-"""Matching papers against topic queries, one at a time or against many topics at once.
+"""Matching papers against topic queries: is this paper about what the topic names?
 
-`Doc` is a paper prepared once (words per field, word sets, a typo index); `matches` evaluates a
-query tree on it (`explain.py` says why it did or did not). `TopicIndex` finds the few topics a
-paper could match through "anchor" words, so that a poll checks 1,000 papers against 100,000
-topics without trying every pair.
+`find` reads what a prepared paper (`paper_doc.Doc`) says of one term or phrase (`Found`: where
+and how often, through which word form, typo or concept), and `Rules` decide whether that is
+enough: a word said once in passing is not what a paper is about; the title, a phrase, a term
+of art or a name that implies the concept is. `matches` combines the verdicts over the query
+tree; `explain.py` turns the same `Found` into words, so the two never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.core.concepts import concepts_of
-from bot.core.models import Paper
-from bot.core.query import FUZZY_MIN_LENGTH, All, Any_, Node, Not, Phrase, Term
-from bot.core.text import words
-
-K = TypeVar("K", bound=Hashable)
-FIELD_NAMES = ("title", "abstract", "summary", "author", "keyword")
-SALIENT_FIELDS = ("title", "summary", "keyword", "author")
-
-# Words so frequent in ML abstracts that they make poor anchors when a rarer word is available.
-_COMMON = frozenset(
-    words(
-        "model models learning language network networks neural data method methods task tasks "
-        "training train based performance large deep approach results framework system propose "
-        "using use new show paper study generation image images video text multi state space "
-        "vision time high efficient existing demonstrate benchmark benchmarks evaluation"
-    )
+from bot.core.match_rules import RULES, Rules
+from bot.core.paper_doc import (
+    ABSTRACT,
+    AUTHOR,
+    FIELD_NAMES,
+    KEYWORD,
+    SUMMARY,
+    TITLE,
+    Counts,
+    Doc,
+    concept_keys,
+    count_in,
+    doc_of,
 )
+from bot.core.query import All, Any_, Group, Node, Not, Phrase, Term
+from bot.core.text import STOPWORDS
+
+__all__ = ["FIELD_NAMES", "RULES", "Doc", "Found", "Rules", "doc_of", "find", "matches"]
+
+_FIELD_OF_QUERY = {
+    "title": (TITLE,),
+    "abstract": (ABSTRACT, SUMMARY),  # `abstract:` (or `summary:`) reads both
+    "keyword": (KEYWORD,),
+    "author": (AUTHOR,),
+}
 
 
-@dataclass
-class Doc:
-    """A paper's words, prepared once for matching many queries.
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a paper says of one term or phrase."""
 
-    `salient` holds the words that say what the paper is about: those of its title, AI summary,
-    keywords and authors, abstract words that occur at least twice, and the concepts its model
-    names imply (`concepts.py`). A bare term matches salient words; `abstract:` and exclusions
-    look at every word.
-    """
+    counts: Counts  # mentions per field, in FIELD_NAMES order
+    strong: bool  # enough, by the rules, to say the paper is about it
+    form: str = ""  # the paper's word when it differs from the query's (a form or a typo)
+    typo: bool = False  # `form` is one edit away, forgiven
+    via: str = ""  # a name or phrase that implies the term (a concept), when that is the evidence
+    via_counts: Counts = (0, 0, 0, 0, 0)  # mentions of what implies it
+    capitals: bool = False  # the paper writes it as an acronym
 
-    fields: dict[str, list[str]]
-    # Many topics share terms: each term is looked up once per paper.
-    cache: dict[tuple[Term | Phrase, bool], bool] = field(init=False, default_factory=dict)
-    sets: dict[str, frozenset[str]] = field(init=False)
-    every: frozenset[str] = field(init=False)
-    salient: frozenset[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.sets = {name: frozenset(ws) for name, ws in self.fields.items()}
-        self.every = frozenset().union(*self.sets.values())
-        # A word said once in an abstract is often said in passing ("a classical benchmark",
-        # "such as speech recognition"); one the abstract repeats is what it is about.
-        seen: set[str] = set()
-        repeated = {w for w in self.fields.get("abstract", []) if w in seen or seen.add(w)}  # type: ignore[func-returns-value]
-        concepts = concepts_of(
-            w
-            for name in ("title", "abstract", "summary", "keyword")
-            for w in self.sets.get(name, ())
-        )
-        self.every |= concepts
-        self.salient = frozenset(repeated | concepts).union(
-            *(self.sets.get(name, frozenset()) for name in SALIENT_FIELDS)
-        )
-
-    @cached_property
-    def typo_words(self) -> list[str]:
-        """The words long enough to forgive a typo in."""
-        return [w for w in self.every if len(w) >= FUZZY_MIN_LENGTH and not w.isdigit()]
-
-    @cached_property
-    def typo_keys(self) -> set[str]:
-        """Salient typo-able words and their deletions (what the topic index looks up)."""
-        return _typo_keys(self.salient)
-
-    @cached_property
-    def typo_keys_all(self) -> set[str]:
-        return _typo_keys(self.every)
-
-    @cached_property
-    def typo_buckets(self) -> dict[str, list[str]]:
-        """`typo_words` by first letter (a typo in the first letter is not forgiven)."""
-        buckets: dict[str, list[str]] = {}
-        for word in self.typo_words:
-            buckets.setdefault(word[0], []).append(word)
-        return buckets
-
-    def words_in(self, field_name: str | None, *, salient: bool = True) -> frozenset[str]:
-        if field_name is None:
-            return self.salient if salient else self.every
-        if field_name == "abstract":
-            return self.sets.get("abstract", frozenset()) | self.sets.get("summary", frozenset())
-        return self.sets.get(field_name, frozenset())
+    @property
+    def present(self) -> bool:
+        return any(self.counts) or any(self.via_counts)
 
 
-def doc_of(paper: Paper) -> Doc:
-    return Doc(
-        {
-            "title": words(paper.title),
-            "abstract": words(paper.abstract),
-            "summary": words(paper.ai_summary or ""),
-            "author": [w for name in paper.authors for w in words(name)],
-            "keyword": [w for keyword in paper.ai_keywords for w in words(keyword)],
-        }
-    )
+_ABSENT = Found((0, 0, 0, 0, 0), False)
 
 
-def typo_matches(word: str, doc: Doc) -> set[str]:
-    """Words of `doc` within one typo of `word` (same first letter, OSA distance 1)."""
+def typo_candidates(word: str, doc: Doc) -> list[str]:
+    """Words of `doc` one typo from `word` (same first letter, OSA distance 1)."""
     bucket = doc.typo_buckets.get(word[0])
     if not bucket:
-        return set()
+        return []
     found = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=1, limit=None)
-    return {candidate for candidate, _distance, _index in found if candidate != word}
+    return sorted(c for c, _distance, _index in found if c != word)
 
 
-def _term(term: Term, doc: Doc, salient: bool) -> bool:
-    pool = doc.words_in(term.field, salient=salient)
-    if term.word in pool:
+def typo_matches(word: str, doc: Doc) -> list[str]:
+    """The `typo_candidates` that may stand for `word`: not two real words (`Vocabulary`)."""
+    near_ = typo_candidates(word, doc)
+    if not doc.rules.vocabulary_typos:
+        return near_
+    return [c for c in near_ if doc.vocabulary.forgives(word, c)]
+
+
+# -- what a paper says of one term -----------------------------------------------------------
+
+
+def find(leaf: Term | Phrase, doc: Doc) -> Found:
+    """What `doc` says of `leaf`, and whether that is enough (cached per paper)."""
+    found = doc.cache.get(leaf)
+    if found is None:
+        found = _find_term(leaf, doc) if isinstance(leaf, Term) else _find_phrase(leaf, doc)
+        doc.cache[leaf] = found
+    assert isinstance(found, Found)
+    return found
+
+
+def _find_term(term: Term, doc: Doc) -> Found:
+    found = _term_found(term, doc, doc.key(term.word), "", typo=False)
+    if found.strong or not term.fuzzy:
+        return found
+    best = found
+    for near_ in typo_matches(term.word, doc):
+        candidate = _term_found(term, doc, doc.key(near_), near_, typo=True)
+        if candidate.strong:
+            return candidate
+        if not best.present and candidate.present:
+            best = candidate
+    return best
+
+
+def _term_found(term: Term, doc: Doc, fam: str, typed: str, *, typo: bool) -> Found:
+    counts = _counts(doc, fam)
+    form = typed or doc.forms.get(fam, "")
+    capitals = fam in doc.capitals
+    if term.field is not None:
+        strong = any(counts[i] for i in _FIELD_OF_QUERY[term.field])
+        return Found(counts, strong, form if form != term.word else "", typo, capitals=capitals)
+    if term.acronym:
+        counts = (counts[0], counts[1], counts[2], counts[3], 0)  # an author Gui is no GUI
+    common = doc.vocabulary.share(fam) >= doc.rules.common_share
+    strong = _bare_word_strong(counts, doc.rules, acronym=term.acronym and capitals, common=common)
+    via, via_counts, concept_strong = _concept(doc, (fam,))
+    return Found(
+        counts,
+        strong or concept_strong,
+        form if form != term.word else "",
+        typo,
+        via if not strong else "",
+        via_counts,
+        capitals,
+    )
+
+
+def _counts(doc: Doc, fam: str) -> Counts:
+    c = doc.counts
+    return (c[0][fam], c[1][fam], c[2][fam], c[3][fam], c[4][fam])
+
+
+def _bare_word_strong(counts: Counts, rules: Rules, *, acronym: bool, common: bool) -> bool:
+    """A bare word is what a paper is about when its title, its authors or (twice) its abstract
+    say it; once, when it is a term of art written as an acronym."""
+    title, abstract, summary, keyword, author = counts
+    if title or author or abstract >= (3 if common else 2):
         return True
-    if not term.fuzzy:
-        return False
-    return any(w in pool for w in typo_matches(term.word, doc))
+    if abstract and acronym and rules.acronym_once:
+        return True
+    generated = summary or keyword
+    if rules.generated == "full":
+        return bool(generated)
+    return rules.generated == "corroborate" and bool(abstract and generated)
 
 
-def _occurrences(sequence: list[str], wanted: list[str]) -> int:
-    size, first = len(wanted), wanted[0]
-    return sum(1 for i, w in enumerate(sequence) if w == first and sequence[i : i + size] == wanted)
+def _concept(doc: Doc, key: tuple[str, ...]) -> tuple[str, Counts, bool]:
+    """What implies the concept named `key` in the paper, and whether that is enough."""
+    mention = doc.concepts.get(key)
+    if mention is None:
+        return "", (0, 0, 0, 0, 0), False
+    c = mention.counts
+    counts: Counts = (c[0], c[1], c[2], c[3], c[4])
+    strong = doc.rules.concept_once or bool(counts[TITLE]) or counts[ABSTRACT] >= 2
+    return mention.via, counts, strong
 
 
-def _phrase(phrase: Phrase, doc: Doc, salient: bool) -> bool:
-    wanted = list(phrase.words)
-    needed = set(wanted)
-    if phrase.field is None:
-        names: tuple[str, ...] = FIELD_NAMES
-    elif phrase.field == "abstract":
-        names = ("abstract", "summary")
-    else:
-        names = (phrase.field,)
-    for name in names:
-        if not needed <= doc.sets.get(name, frozenset()):
-            continue
-        found = _occurrences(doc.fields[name], wanted)
-        # A bare phrase mentioned once in passing in the abstract is not what the paper is about,
-        # when HF's AI summary says what it is about. Without one, a phrase is specific enough
-        # that one mention counts (the labeled set agrees: bench/topic_quality.py).
-        strict = salient and phrase.field is None and name == "abstract" and doc.fields["summary"]
-        if found >= (2 if strict else 1):
+def _find_phrase(phrase: Phrase, doc: Doc) -> Found:
+    wanted = tuple(doc.key(w) for w in phrase.words)
+    concept = wanted in concept_keys(doc.rules.word_families)
+    if not concept and not all(w in doc.every for w in wanted):
+        return _ABSENT  # most phrases of most topics: no field needs a look
+    counts: Counts = (
+        _occurrences(doc, TITLE, wanted),
+        _occurrences(doc, ABSTRACT, wanted),
+        _occurrences(doc, SUMMARY, wanted),
+        _occurrences(doc, KEYWORD, wanted),
+        _occurrences(doc, AUTHOR, wanted),
+    )
+    if phrase.field is not None:
+        return Found(counts, any(counts[i] for i in _FIELD_OF_QUERY[phrase.field]))
+    strong = _phrase_strong(counts, doc, wanted)
+    if concept:
+        via, via_counts, concept_strong = _concept(doc, wanted)
+        return Found(
+            counts, strong or concept_strong, via=via if not strong else "", via_counts=via_counts
+        )
+    return Found(counts, strong)
+
+
+def _phrase_strong(counts: Counts, doc: Doc, wanted: tuple[str, ...]) -> bool:
+    """A phrase is specific: said once by the authors (title, abstract), it counts."""
+    title, abstract, summary, keyword, author = counts
+    if title or author or abstract >= 2:
+        return True
+    if abstract:
+        rule = doc.rules.phrase
+        if rule == "once":
             return True
-    return False
+        if rule == "echoed" and any(
+            doc.counts[TITLE][w] + doc.counts[ABSTRACT][w] > 1 for w in wanted if w not in STOPWORDS
+        ):
+            return True
+    return doc.rules.generated == "full" and bool(summary or keyword)
 
 
-def matches(node: Node, doc: Doc, *, salient: bool = True) -> bool:
+def _occurrences(doc: Doc, index: int, wanted: tuple[str, ...]) -> int:
+    return doc.occurrences(index, wanted)
+
+
+# -- whole queries ---------------------------------------------------------------------------
+
+
+def matches(node: Node, doc: Doc) -> bool:
     """Whether the paper prepared as `doc` matches the query tree `node`.
 
-    Positive terms must be salient in the paper; an exclusion hits on any mention at all.
+    Positive terms must be strong in the paper (`Rules`); an exclusion hits on any mention.
     """
     if isinstance(node, Term | Phrase):
-        key = (node, salient)
-        found = doc.cache.get(key)
-        if found is None:
-            found = (
-                _term(node, doc, salient) if isinstance(node, Term) else _phrase(node, doc, salient)
-            )
-            doc.cache[key] = found
-        return found
+        return find(node, doc).strong
+    if isinstance(node, Group):
+        return group_matches(node, doc)
     if isinstance(node, All):
-        return all(matches(c, doc, salient=salient) for c in node.children)
+        return all(matches(c, doc) for c in node.children)
     if isinstance(node, Any_):
-        return any(matches(c, doc, salient=salient) for c in node.children)
-    return not matches(node.child, doc, salient=False)
+        return any(matches(c, doc) for c in node.children)
+    return not mentions(node.child, doc)
+
+
+def group_matches(group: Group, doc: Doc) -> bool:
+    """A Group holds where its words stand together, or each holds and they are near."""
+    if any(find(p, doc).strong for p in group.phrases):
+        return True
+    return all(matches(p, doc) for p in group.parts) and near(group.parts, doc)
+
+
+def near(parts: tuple[Node, ...], doc: Doc) -> bool:
+    """Each part in the title, or every other part in one sentence (or window) of the abstract.
+
+    Two words of a topic found in different sentences, each about something else, are how a
+    word matcher posts the wrong paper.
+    """
+    if doc.rules.near == "anywhere" or not doc.units:
+        return True
+    title, *rest_units = doc.units
+    rest = [p for p in parts if not _within(p, title, 0, doc)]
+    if not rest:
+        return True
+    return any(
+        all(_within(p, unit, u, doc) for p in rest) for u, unit in enumerate(rest_units, start=1)
+    )
+
+
+def _within(node: Node, unit: list[str], index: int, doc: Doc) -> bool:
+    """Whether `node` is written within `unit` (the title, or a sentence of the abstract)."""
+    if isinstance(node, Term):
+        fam = doc.key(node.word)
+        if fam in unit or _concept_in(doc, (fam,), index):
+            return True
+        return node.fuzzy and any(doc.key(w) in unit for w in typo_matches(node.word, doc))
+    if isinstance(node, Phrase):
+        wanted = tuple(doc.key(w) for w in node.words)
+        return count_in(unit, wanted) > 0 or _concept_in(doc, wanted, index)
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, Group):
+        return any(_within(p, unit, index, doc) for p in node.phrases) or all(
+            _within(p, unit, index, doc) for p in node.parts
+        )
+    if isinstance(node, All):
+        return all(_within(c, unit, index, doc) for c in node.children)
+    return any(_within(c, unit, index, doc) for c in node.children)
+
+
+def _concept_in(doc: Doc, key: tuple[str, ...], unit: int) -> bool:
+    mention = doc.concepts.get(key)
+    return mention is not None and unit in mention.units
+
+
+def mentions(node: Node, doc: Doc) -> bool:
+    """Whether the paper mentions `node` at all, anywhere (what an exclusion looks for)."""
+    if isinstance(node, Term | Phrase):
+        return find(node, doc).present
+    if isinstance(node, Group):
+        return any(mentions(p, doc) for p in node.phrases) or all(
+            mentions(p, doc) for p in node.parts
+        )
+    if isinstance(node, All):
+        return all(mentions(c, doc) for c in node.children)
+    if isinstance(node, Any_):
+        return any(mentions(c, doc) for c in node.children)
+    return not mentions(node.child, doc)
 
 
 Check = Callable[[Doc], bool]
 
 
-def compile_query(node: Node, *, salient: bool = True) -> Check:
+def compile_query(node: Node) -> Check:
     """`matches` as a closure built once per topic: no type dispatch per paper."""
     if isinstance(node, Term | Phrase):
         leaf: Term | Phrase = node
-        key = (leaf, salient)
-
-        def check_leaf(doc: Doc) -> bool:
-            found = doc.cache.get(key)
-            if found is None:
-                if isinstance(leaf, Term):
-                    found = _term(leaf, doc, salient)
-                else:
-                    found = _phrase(leaf, doc, salient)
-                doc.cache[key] = found
-            return found
-
-        return check_leaf
+        return lambda doc: find(leaf, doc).strong
+    if isinstance(node, Group):
+        group = node
+        return lambda doc: group_matches(group, doc)
     if isinstance(node, Not):
-        inner = compile_query(node.child, salient=False)
-        return lambda doc: not inner(doc)
-    parts = [compile_query(c, salient=salient) for c in node.children]
+        child = node.child
+        return lambda doc: not mentions(child, doc)
+    parts = [compile_query(c) for c in node.children]
     if isinstance(node, All):
         if len(parts) == 2:
             a, b = parts
             return lambda doc: a(doc) and b(doc)
         return lambda doc: all(p(doc) for p in parts)
     return lambda doc: any(p(doc) for p in parts)
-
-
-# -- many topics at once ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Anchors:
-    """Words of which a matching paper must contain at least one (exactly or within a typo).
-
-    Each word is paired with `broad`: True when it may occur anywhere in the paper (an
-    `abstract:` term), False when a match needs it among the paper's salient words.
-    """
-
-    exact: frozenset[tuple[str, bool]]
-    fuzzy: frozenset[tuple[str, bool]]
-
-    @property
-    def cost(self) -> float:
-        words_ = [w for w, _ in self.exact | self.fuzzy]
-        common = sum(1 for w in words_ if w in _COMMON)
-        return len(self.exact) + 3 * len(self.fuzzy) + 50 * common
-
-
-def anchors(node: Node) -> Anchors | None:
-    """The cheapest anchor set for `node`, or None when it cannot be anchored (an exclusion)."""
-    if isinstance(node, Term):
-        item = frozenset({(node.word, node.field == "abstract")})
-        return Anchors(frozenset(), item) if node.fuzzy else Anchors(item, frozenset())
-    if isinstance(node, Phrase):
-        rarest = min(node.words, key=lambda w: (w in _COMMON, -len(w)))
-        # Broad: a phrase can match on one abstract mention (when HF gave no AI summary), and
-        # then its words need not be salient.
-        return Anchors(frozenset({(rarest, True)}), frozenset())
-    if isinstance(node, Not):
-        return None
-    options = [anchors(c) for c in node.children]
-    if isinstance(node, All):
-        usable = [a for a in options if a is not None]
-        return min(usable, key=lambda a: a.cost) if usable else None
-    if any(a is None for a in options):
-        return None
-    return Anchors(
-        frozenset().union(*(a.exact for a in options if a)),
-        frozenset().union(*(a.fuzzy for a in options if a)),
-    )
-
-
-def _typo_keys(words_: Iterable[str]) -> set[str]:
-    """Typo-able words and every deletion of them but the first letter's (never forgiven)."""
-    keys: set[str] = set()
-    for word in words_:
-        if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
-            keys.add(word)
-            keys.update(word[:i] + word[i + 1 :] for i in range(1, len(word)))
-    return keys
-
-
-class TopicIndex(Generic[K]):
-    """Topics indexed by their anchor words; `match` returns the keys of matching topics.
-
-    Identical queries (popular topics subscribed in many channels) are evaluated once. Anchors
-    are looked up among a paper's salient words, except for `abstract:` terms (`broad`).
-    """
-
-    def __init__(self, topics: Iterable[tuple[K, Node]]) -> None:
-        self._checks: list[Check] = []
-        self._keys: list[list[K]] = []
-        # [salient, broad] lookups: word → topic slots.
-        self._exact: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
-        self._fuzzy: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
-        slots: dict[Node, int] = {}
-        for key, node in topics:
-            slot = slots.get(node)
-            if slot is not None:
-                self._keys[slot].append(key)
-                continue
-            found = anchors(node)
-            if found is None:
-                continue  # the parser refuses such queries; nothing could anchor them
-            slot = slots[node] = len(self._checks)
-            self._checks.append(compile_query(node))
-            self._keys.append([key])
-            for word, broad in found.exact:
-                self._exact[broad].setdefault(word, []).append(slot)
-            for word, broad in found.fuzzy:
-                for k in _typo_keys([word]):
-                    self._fuzzy[broad].setdefault(k, []).append(slot)
-
-    def __len__(self) -> int:
-        return sum(len(keys) for keys in self._keys)
-
-    def candidates(self, doc: Doc) -> set[int]:
-        slots: set[int] = set()
-        # Set intersections run in C; only the keys both sides share are looked up.
-        for broad, pool in ((False, doc.salient), (True, doc.every)):
-            exact, fuzzy = self._exact[broad], self._fuzzy[broad]
-            for word in pool & exact.keys():
-                slots.update(exact[word])
-            if fuzzy:
-                keys = doc.typo_keys_all if broad else doc.typo_keys
-                for key in keys & fuzzy.keys():
-                    slots.update(fuzzy[key])
-        return slots
-
-    def match(self, doc: Doc) -> list[K]:
-        checks, keys = self._checks, self._keys
-        found: list[K] = []
-        for slot in sorted(self.candidates(doc)):
-            if checks[slot](doc):
-                found.extend(keys[slot])
-        return found

@@ -108,6 +108,19 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """What became of one (channel, paper) delivery, for "why was this paper (not) posted?"."""
+
+    created_at: datetime
+    due_at: datetime
+    digest: bool
+    attempts: int
+    sent_at: datetime | None
+    gave_up_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PausedChannel:
     guild_id: int
     channel_id: int

@@ -1,14 +1,15 @@
 """The topic language: parse what a user types into a query tree.
 
-    video diffusion                 both words (AND is implicit)
+    video diffusion                 one interest in two words (a `Group`)
     "state space"                   a phrase
     mamba OR "state space"          either
     (video OR image) diffusion      grouping
     -survey  -"position paper"      exclusions
     title:agent  author:"Yann LeCun"  abstract:x  keyword:y   one field only
 
-Case, accents, hyphens and plurals don't matter; common ML acronyms match their expansion
-both ways (LLM ↔ "large language model"); words of five letters or more forgive one typo.
+Case, accents, hyphens and word forms don't matter; common ML acronyms match their expansion
+both ways (LLM ↔ "large language model"), alone and inside unquoted words (`graph neural network
+pooling` ↔ "GNN pooling"); words of five letters or more forgive one typo.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from typing import Union
 
 from bot.core.acronyms import ACRONYMS, COMPOUND_PREFIXES
 from bot.core.errors import UserError
-from bot.core.text import words
+from bot.core.text import STOPWORDS, words
 
 MAX_LENGTH = 300
 MAX_TERMS = 30
 FUZZY_MIN_LENGTH = 5
+MAX_VARIANTS = 24  # ways the words of a Group may stand together (acronyms in and out)
 FIELDS = {
     "title": "title",
     "abstract": "abstract",
@@ -46,6 +48,8 @@ class Term:
     field: str | None = None
     fuzzy: bool = False
     label: str = dc_field(default="", compare=False)  # as typed, for display
+    # A term of art (MoE, NeRF, RLHF): one mention in a paper says what it is about.
+    acronym: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,21 @@ class All:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """Words typed side by side without quotes, naming one interest: `speculative decoding`.
+
+    It matches where its words stand together in the paper, in order (`phrases`: the words as
+    typed, and with acronyms swapped for their expansions and back), the way a quoted phrase
+    does; or where every word of `parts` (stop words left out) holds on its own, near the
+    others. `parse` leaves `phrases` empty; the expanded tree fills them.
+    """
+
+    parts: tuple[Node, ...]
+    label: str = dc_field(default="", compare=False)
+    phrases: tuple[Phrase, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Any_:
     children: tuple[Node, ...]
 
@@ -70,7 +89,7 @@ class Not:
     child: Node
 
 
-Node = Union[Term, Phrase, All, Any_, Not]  # noqa: UP007 (a runtime alias used in isinstance)
+Node = Union[Term, Phrase, All, Any_, Not, Group]  # noqa: UP007 (a runtime alias used in isinstance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +147,25 @@ def render(node: Node, *, top: bool = True, canonical: bool = False) -> str:
         return _field(node.field) + '"' + text + '"'
     if isinstance(node, Not):
         return "-" + render(node.child, top=False, canonical=canonical)
+    if isinstance(node, Group):
+        return _render_group(node, top=top, canonical=canonical)
     parts = [render(c, top=False, canonical=canonical) for c in node.children]
     inner = " ".join(parts) if isinstance(node, All) else " OR ".join(parts)
     return inner if top else f"({inner})"
+
+
+def _render_group(node: Group, *, top: bool, canonical: bool) -> str:
+    if canonical or not node.label:
+        # Before expansion the parts are the words as typed: the same text as before Groups
+        # existed, so a stored topic's canonical form (its duplicate check) is unchanged.
+        return " ".join(render(c, top=False, canonical=canonical) for c in node.parts)
+    # Spelling a compound hyphenated (multi-modal) is no news to the reader: not shown.
+    typed = "".join(node.phrases[0].words) if node.phrases else ""
+    others = [f'"{p.label}"' for p in node.phrases[1:] if "".join(p.words) != typed]
+    if not others:
+        return node.label
+    inner = " OR ".join([node.label, *others])
+    return f"({inner})"
 
 
 def _field(field: str | None) -> str:
@@ -240,8 +275,17 @@ class _Parser:
 
     def parse_and(self, field: str | None) -> Node:
         items: list[Node] = []
+        run: list[Node] = []  # bare words side by side: one Group
         while (token := self.peek()) is not None and token.kind not in ("OR", "RPAREN"):
-            items.append(self.parse_unary(field))
+            bare = token.kind == "WORD" and field is None
+            node = self.parse_unary(field)
+            if bare:
+                run.append(node)
+                continue
+            items.extend(_grouped(run))
+            run = []
+            items.append(node)
+        items.extend(_grouped(run))
         if not items:
             token = self.peek()
             where = token.pos if token else len(self.text) - 1
@@ -304,13 +348,28 @@ class _Parser:
                 fuzzy = (
                     token.kind == "WORD" and len(word) >= FUZZY_MIN_LENGTH and not word.isdigit()
                 )
-                return Term(word, field, fuzzy, token.text.lower())
+                return Term(word, field, fuzzy, token.text.lower(), _is_acronym(token.text, word))
             return Phrase(tuple(found), field, " ".join(token.text.lower().split()))
         if token.kind == "RPAREN":
             raise QueryError(
                 _pointer(self.text, token.pos, "This closing parenthesis has no opening one")
             )
         raise QueryError(_pointer(self.text, token.pos, "OR needs a term on both sides"))
+
+
+def _grouped(run: list[Node]) -> list[Node]:
+    if len(run) < 2:
+        return run
+    label = " ".join(render(n, top=False) for n in run)
+    return [Group(tuple(run), label)]
+
+
+def _is_acronym(typed: str, word: str) -> bool:
+    """A known acronym, or a short word typed with two capitals or more (GUI, NeRF, MoE)."""
+    if word in ACRONYMS:
+        return True
+    letters = typed.strip()
+    return len(letters) <= 8 and sum(c.isupper() for c in letters) >= 2
 
 
 def _check_positive(node: Node, text: str) -> None:
@@ -323,7 +382,7 @@ def _check_positive(node: Node, text: str) -> None:
 
 
 def _positive(node: Node) -> bool:
-    if isinstance(node, Term | Phrase):
+    if isinstance(node, Term | Phrase | Group):
         return True
     if isinstance(node, Not):
         return False
@@ -358,7 +417,7 @@ def _expand(node: Node) -> Node:
             if parts is None:
                 return node
             return Any_((node, Phrase(parts, node.field, "-".join(parts))))
-        exact = Term(node.word, node.field, False, node.label)
+        exact = Term(node.word, node.field, False, node.label, True)
         shown = ACRONYMS[node.word]
         return Any_(
             (exact, *(Phrase(m, node.field, t) for m, t in zip(meanings, shown, strict=True)))
@@ -370,7 +429,10 @@ def _expand(node: Node) -> Node:
                 joined = "".join(node.words)
                 return Any_((node, Term(joined, node.field, False, joined)))
             return node
-        alternatives: list[Node] = [node, Term(acronym, node.field, False, acronym.upper())]
+        alternatives: list[Node] = [
+            node,
+            Term(acronym, node.field, False, acronym.upper(), True),
+        ]
         alternatives += [
             Phrase(m, node.field, t)
             for m, t in zip(_ACRONYM_WORDS[acronym], ACRONYMS[acronym], strict=True)
@@ -379,6 +441,89 @@ def _expand(node: Node) -> Node:
         return Any_(tuple(alternatives))
     if isinstance(node, Not):
         return Not(_expand(node.child))
+    if isinstance(node, Group):
+        return _expand_group(node)
     if isinstance(node, All):
         return All(tuple(_expand(c) for c in node.children))
     return Any_(tuple(_expand(c) for c in node.children))
+
+
+def _words_of(node: Node) -> tuple[str, ...]:
+    assert isinstance(node, Term | Phrase), "a Group holds words and hyphenated words only"
+    return (node.word,) if isinstance(node, Term) else node.words
+
+
+def _expand_group(group: Group) -> Group:
+    """Fill in the ways a Group's words may stand together, and its parts for scattered words.
+
+    An acronym's expansion written out among the words is one unit: `graph neural network
+    pooling` holds "GNN pooling" among its phrases, and "GNN" or the phrase among its parts
+    (not "graph", "neural" and "network" on their own).
+    """
+    sequences = [_words_of(p) for p in group.parts]
+    # units[i]: (end, alternatives) for the units that start at part i and end before `end`.
+    units: list[list[tuple[int, list[tuple[str, ...]]]]] = []
+    for i, part in enumerate(group.parts):
+        here = [(i + 1, _alternatives(part))]
+        for end in range(len(sequences), i + 1, -1):
+            run = tuple(w for seq in sequences[i:end] for w in seq)
+            acronym = _EXPANSIONS.get(run)
+            if acronym is not None:
+                here.append((end, [(acronym,)]))
+        units.append(here)
+    variants: list[tuple[str, ...]] = []
+
+    def walk(i: int, prefix: tuple[str, ...]) -> None:
+        if len(variants) >= MAX_VARIANTS:
+            return
+        if i == len(sequences):
+            if prefix not in variants:
+                variants.append(prefix)
+            return
+        for end, alternatives in units[i]:
+            for words_ in alternatives:
+                walk(end, prefix + words_)
+
+    walk(0, ())
+    phrases = tuple(Phrase(v, None, _shown(v)) for v in variants)
+    return Group(_scattered_parts(group.parts, sequences), group.label, phrases)
+
+
+def _alternatives(part: Node) -> list[tuple[str, ...]]:
+    """How one typed word (or hyphenated word) may be written in a paper."""
+    words_ = _words_of(part)
+    found = [words_]
+    if len(words_) == 1:
+        split = _split_compound(words_[0])
+        if split is not None:
+            found.append(split)
+        found += _ACRONYM_WORDS.get(words_[0], [])
+    else:
+        if len(words_) == 2 and words_[0] in COMPOUND_PREFIXES:
+            found.append(("".join(words_),))
+        acronym = _EXPANSIONS.get(words_)
+        if acronym is not None:
+            found.append((acronym,))
+    return found
+
+
+def _shown(variant: tuple[str, ...]) -> str:
+    return " ".join(w.upper() if w in ACRONYMS else w for w in variant)
+
+
+def _scattered_parts(parts: tuple[Node, ...], sequences: list[tuple[str, ...]]) -> tuple[Node, ...]:
+    found: list[Node] = []
+    i = 0
+    while i < len(parts):
+        for end in range(len(parts), i + 1, -1):
+            run = tuple(w for seq in sequences[i:end] for w in seq)
+            if run in _EXPANSIONS:
+                found.append(_expand(Phrase(run, None, " ".join(run))))
+                i = end
+                break
+        else:
+            part = parts[i]
+            if not (isinstance(part, Term) and part.word in STOPWORDS):
+                found.append(_expand(part))
+            i += 1
+    return tuple(found) or tuple(_expand(p) for p in parts)

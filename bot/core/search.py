@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 from bot.core.errors import SourceError, UserError
 from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
-from bot.core.query import Any_, Node, Not, Phrase, Term, parse
+from bot.core.query import Any_, Group, Node, Not, Phrase, Term, parse
 from bot.core.search_store import SearchStore
 from bot.core.store import Store
 
@@ -73,6 +73,11 @@ def fts_expression(node: Node, corrections: dict[str, list[str]] | None = None) 
         return _column(node.field, f"({inner})")
     if isinstance(node, Not):
         raise AssertionError("exclusions are rendered by their All")
+    if isinstance(node, Group):
+        # The words standing together, or each of them anywhere: search counts any mention.
+        together = [fts_expression(p, fixes) for p in node.phrases]
+        apart = " AND ".join(fts_expression(p, fixes) for p in node.parts)
+        return "(" + " OR ".join([*together, f"({apart})"]) + ")"
     if isinstance(node, Any_):
         parts = [fts_expression(c, fixes) for c in node.children if not isinstance(c, Not)]
         return "(" + " OR ".join(parts) + ")"
@@ -114,6 +119,8 @@ def _fuzzy_terms(node: Node) -> list[Term]:
         return []
     if isinstance(node, Not):
         return []
+    if isinstance(node, Group):
+        return [t for p in node.parts for t in _fuzzy_terms(p)]
     return [t for c in node.children for t in _fuzzy_terms(c)]
 
 
@@ -124,6 +131,8 @@ def _positive_words(node: Node) -> list[str]:
         return [node.label or " ".join(node.words)]
     if isinstance(node, Not):
         return []
+    if isinstance(node, Group):
+        return [node.label]
     if isinstance(node, Any_):
         return _positive_words(node.children[0])
     return [w for c in node.children for w in _positive_words(c)]

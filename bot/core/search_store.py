@@ -43,6 +43,12 @@ class SearchStore:
         rows = await self._store.fetch_all("SELECT term FROM papers_vocab")
         return [str(r[0]) for r in rows]
 
+    async def word_documents(self) -> tuple[int, list[tuple[str, int]]]:
+        """How many papers are stored, and how many of them use each word of the index."""
+        total = await self._store.fetch_one("SELECT count(*) FROM papers")
+        rows = await self._store.fetch_all("SELECT term, doc FROM papers_vocab")
+        return int(total[0]) if total else 0, [(str(r[0]), int(r[1])) for r in rows]
+
     async def top_papers(self, since: datetime, limit: int) -> list[Paper]:
         """The most upvoted papers submitted (or first seen) since `since`."""
         rows = await self._store.fetch_all(

@@ -13,6 +13,7 @@ import aiosqlite
 from bot.core.errors import UserError
 from bot.core.models import (
     Delivery,
+    DeliveryRecord,
     IngestResult,
     NewDelivery,
     OutboxSummary,
@@ -232,6 +233,28 @@ class TopicStore:
             )
             for r in rows
         ]
+
+    async def delivery_record(self, channel_id: int, paper_id: str) -> DeliveryRecord | None:
+        """What became of `paper_id` in `channel_id`: queued, sent, given up, or nothing."""
+        row = await self._store.fetch_one(
+            "SELECT created_at, due_at, digest, attempts, sent_at, gave_up_at, last_error "
+            "FROM deliveries WHERE channel_id = ? AND paper_id = ?",
+            (channel_id, paper_id),
+        )
+        if row is None:
+            return None
+        created, due = from_iso(row["created_at"]), from_iso(row["due_at"])
+        assert created is not None
+        assert due is not None
+        return DeliveryRecord(
+            created_at=created,
+            due_at=due,
+            digest=bool(row["digest"]),
+            attempts=row["attempts"],
+            sent_at=from_iso(row["sent_at"]),
+            gave_up_at=from_iso(row["gave_up_at"]),
+            last_error=row["last_error"],
+        )
 
     async def _topic_names(self, ids: set[int]) -> dict[int, str]:
         if not ids:

@@ -5,24 +5,37 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot.core.errors import UserError
 from bot.core.explain import evidence, explain, match_share
-from bot.core.matching import TopicIndex, doc_of, matches
+from bot.core.matching import doc_of, matches
 from bot.core.models import IngestResult, NewDelivery, Paper, Topic
 from bot.core.query import Node, Query, QueryError, parse
 from bot.core.store import Store
+from bot.core.topic_index import TopicIndex
 from bot.core.topic_store import TopicStore
+from bot.core.vocabulary import Vocabulary
+from bot.core.why import Verdict, verdict
 
 log = logging.getLogger(__name__)
 
 RECENT = timedelta(days=7)
 MAX_BACKFILL = 10
+VOCABULARY_SECONDS = 600.0
 
 Clock = Callable[[], datetime]
+FindPaper = Callable[[str], Awaitable[Paper]]
+
+
+class WordCounts(Protocol):
+    """How many papers the store holds, and how many use each word (the search index's)."""
+
+    async def word_documents(self) -> tuple[int, list[tuple[str, int]]]: ...
 
 
 def utc_now() -> datetime:
@@ -64,7 +77,11 @@ def next_digest(now: datetime, hour: int) -> datetime:
 
 
 def plan_deliveries(
-    papers: Sequence[Paper], topics: dict[int, Topic], index: TopicIndex[int], now: datetime
+    papers: Sequence[Paper],
+    topics: dict[int, Topic],
+    index: TopicIndex[int],
+    now: datetime,
+    vocabulary: Vocabulary | None = None,
 ) -> list[NewDelivery]:
     """The deliveries new papers owe: one per (channel, paper), naming every topic that matched.
 
@@ -75,7 +92,7 @@ def plan_deliveries(
     """
     owed: dict[tuple[int, str], list[Topic]] = {}
     for paper in papers:
-        for topic_id in index.match(doc_of(paper)):
+        for topic_id in index.match(doc_of(paper, vocabulary=vocabulary)):
             topic = topics[topic_id]
             if paper.first_seen is not None and paper.first_seen <= topic.created_at:
                 continue
@@ -112,13 +129,20 @@ class TopicService:
         store: Store,
         topics: TopicStore,
         *,
+        words: WordCounts | None = None,
+        find_paper: FindPaper | None = None,
         on_queued: Callable[[], None] = lambda: None,
         clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._topics = topics
+        self._words = words
+        self._find_paper = find_paper
         self._on_queued = on_queued
         self._clock = clock
+        self._vocabulary: Vocabulary | None = None
+        self._vocabulary_at = -VOCABULARY_SECONDS
+        self._vocabulary_lock = asyncio.Lock()
         self._index: tuple[TopicIndex[int], dict[int, Topic]] | None = None
         self._index_lock = asyncio.Lock()
         # Bumped by every topic change, so that an index built meanwhile is not kept.
@@ -153,7 +177,8 @@ class TopicService:
         )
         self._invalidate()
         recent = await self._store.recent_papers(now - RECENT)
-        hits = [p for p in recent if matches(query.tree, doc_of(p))]
+        vocabulary = await self.vocabulary()
+        hits = [p for p in recent if matches(query.tree, doc_of(p, vocabulary=vocabulary))]
         backfilled = 0
         if backfill:
             newest = sorted(hits, key=_newest_first)[:backfill]
@@ -189,10 +214,11 @@ class TopicService:
     async def test(self, text: str, *, near: int = 3) -> TopicTest:
         query = parse(text)
         recent = await self._store.recent_papers(self._clock() - RECENT)
+        vocabulary = await self.vocabulary()
         hits: list[Hit] = []
         misses: list[tuple[float, Paper, list[str]]] = []
         for paper in recent:
-            doc = doc_of(paper)
+            doc = doc_of(paper, vocabulary=vocabulary)
             if matches(query.tree, doc):
                 hits.append(Hit(paper, tuple(evidence(query.tree, doc))))
             else:
@@ -207,6 +233,44 @@ class TopicService:
             recent_total=len(recent),
         )
 
+    async def why(
+        self, *, guild_id: int | None, channel_id: int | None, paper: str, query: str | None
+    ) -> list[Verdict]:
+        """Whether `paper` (an id or link) matches `query`, or each topic of this channel, and
+        every reason: the terms, the topic's thresholds, and what became of it here."""
+        parsed = parse(query) if query is not None else None
+        channel_topics: list[Topic] = []
+        if guild_id is not None and channel_id is not None:
+            channel_topics = await self._topics.topics(guild_id, channel_id)
+        if parsed is None and not channel_topics:
+            raise UserError(
+                "This channel has no topics to test the paper against: give a `query` too."
+            )
+        if self._find_paper is None:
+            raise UserError("Looking papers up is not available here.")
+        found = await self._find_paper(paper)
+        doc = doc_of(found, vocabulary=await self.vocabulary())
+        record = None
+        if channel_id is not None:
+            record = await self._topics.delivery_record(channel_id, found.id)
+        asked = [(parsed, _same_query(parsed, channel_topics))] if parsed else []
+        asked += [(parse(t.query), t) for t in channel_topics if not parsed]
+        return [
+            verdict(found, q, doc, topic=topic, record=record, in_channel=bool(channel_topics))
+            for q, topic in asked
+        ]
+
+    async def vocabulary(self) -> Vocabulary:
+        """English and the stored papers' words, refreshed every ten minutes."""
+        async with self._vocabulary_lock:
+            if self._vocabulary is None or (
+                time.monotonic() - self._vocabulary_at > VOCABULARY_SECONDS
+            ):
+                total, counts = await self._words.word_documents() if self._words else (0, [])
+                self._vocabulary = await asyncio.to_thread(Vocabulary.of_counts, total, counts)
+                self._vocabulary_at = time.monotonic()
+            return self._vocabulary
+
     async def topic_choices(self, guild_id: int, channel_id: int, typed: str) -> list[Topic]:
         """Topics for autocomplete: this channel's first, filtered by what was typed."""
         found = await self._topics.topics(guild_id)
@@ -220,8 +284,9 @@ class TopicService:
     async def ingest(self, papers: Sequence[Paper], now: datetime) -> IngestResult:
         """Store a poll's papers and queue what they owe, in one transaction."""
         index, topics = await self._current_index()
+        vocabulary = await self.vocabulary()
         result = await self._topics.ingest(
-            papers, now, lambda stored: plan_deliveries(stored, topics, index, now)
+            papers, now, lambda stored: plan_deliveries(stored, topics, index, now, vocabulary)
         )
         self._on_queued()
         return result
@@ -276,6 +341,10 @@ def _parsed(topics: Iterable[Topic]) -> Iterator[tuple[int, Node]]:
         except QueryError:
             # Stored under an older version of the language; it cannot match until re-added.
             log.warning("topic %d has a query this version cannot read: %r", topic.id, topic.query)
+
+
+def _same_query(query: Query, topics: list[Topic]) -> Topic | None:
+    return next((t for t in topics if t.canonical == query.canonical), None)
 
 
 def _newest_first(paper: Paper) -> tuple[float, str]:

@@ -105,9 +105,7 @@ def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
     topics = json.loads(result.stdout)["topics"]
     assert [t["query"] for t in topics] == ["LLM agents", "diffusion"]
     assert "2606.13681" in topics[0]["matches"]  # EvoArena: robust LLM agents
-    assert (
-        "2606.12575" in topics[1]["matches"]
-    )  # two-step image generation via diffusion distillation
+    assert "2606.08788" in topics[1]["matches"]  # MaskAlign: efficient diffusion transformers
     table = paperbot("preview", "--source", str(SAMPLE), "--topic", "diffusion", cwd=tmp_path)
     assert "topic 'diffusion'" in table.stdout
     bad = paperbot("preview", "--source", str(SAMPLE), "--topic", '"open', cwd=tmp_path)
@@ -142,3 +140,37 @@ async def test_preview_fetches_the_configured_feeds_or_a_url(tmp_path: Path) -> 
     assert "Fetched over HTTP" in url.stdout
     assert down.returncode == 1
     assert "HTTP 503" in down.stderr
+
+
+def test_preview_explain_says_why_a_paper_matches_or_not(tmp_path: Path) -> None:
+    # 2606.12575: a two-step image generator distilled from a diffusion teacher, which says
+    # "diffusion" once in its abstract and again only in HF's machine-written keywords.
+    args = ("preview", "--source", str(SAMPLE), "--topic", "diffusion", "--topic", "distillation")
+    result = paperbot(*args, "--explain", "2606.12575", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2606.12575  High-Fidelity Two-Step Image Generation")
+    assert "topic 'diffusion': does not match" in lines
+    assert (
+        "  - `diffusion` is said once in the abstract, once in the AI keywords: a bare word "
+        "counts in the title, twice in the abstract or once as an acronym (MoE)"
+    ) in lines
+    assert "topic 'distillation': matches" in lines
+    as_json = paperbot(*args, "--explain", "arxiv.org/abs/2606.12575v2", "--json", cwd=tmp_path)
+    payload = json.loads(as_json.stdout)
+    assert payload["paper"]["id"] == "2606.12575"
+    assert [t["matches"] for t in payload["topics"]] == [False, True]
+
+
+def test_preview_explain_refuses_what_it_cannot_answer_in_one_line(tmp_path: Path) -> None:
+    base = ("preview", "--source", str(SAMPLE))
+    missing = paperbot(*base, "--topic", "x", "--explain", "2601.00001", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "paperbot: paper 2601.00001 is not in the source (30 papers)"
+    no_topic = paperbot(*base, "--explain", "2606.12575", cwd=tmp_path)
+    assert no_topic.returncode == 2
+    assert no_topic.stderr.strip() == "paperbot: --explain needs at least one --topic"
+    bad = paperbot(*base, "--topic", "x", "--explain", "not a paper", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in bad.stderr

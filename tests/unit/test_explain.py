@@ -24,7 +24,7 @@ def test_evidence_names_each_term_and_the_field_it_was_found_in() -> None:
         "`video` in the title",
         '`"state space"` in the abstract',
     ]
-    assert why("keyword:attention", paper) == ["`keyword:attention` in the HF keywords"]
+    assert why("keyword:attention", paper) == ["`keyword:attention` in the AI keywords"]
 
 
 def test_evidence_says_which_model_name_stood_for_the_term() -> None:
@@ -48,7 +48,9 @@ def test_evidence_names_only_the_branch_of_an_or_that_held_and_never_an_exclusio
 def test_evidence_is_empty_for_a_paper_that_does_not_match() -> None:
     paper = Paper(id="1", title="Mamba for speech")
     assert why("video", paper) == []
-    assert explain(parse("video mamba").tree, doc_of(paper)) == ["no `video`"]
+    assert explain(parse("video mamba").tree, doc_of(paper)) == [
+        "`video mamba`: its words never stand together; no `video` in the paper"
+    ]
 
 
 def test_fit_lines_never_cuts_a_line_and_counts_the_rest() -> None:

@@ -3,9 +3,10 @@
 import pytest
 
 from bot.core.explain import explain
-from bot.core.matching import TopicIndex, doc_of, matches
+from bot.core.matching import doc_of, matches
 from bot.core.models import Paper
 from bot.core.query import MAX_TERMS, QueryError, parse
+from bot.core.topic_index import TopicIndex
 
 MAMBA = Paper(
     id="2312.00752",
@@ -13,7 +14,8 @@ MAMBA = Paper(
     abstract=(
         "Foundation models are built on the Transformer. We identify that a key weakness of "
         "such models is their inability to perform content-based reasoning. Large language "
-        "models (LLMs) benefit. We study state-space models and reinforcement learning."
+        "models (LLMs) benefit. We study state-space models and reinforcement learning. "
+        "Transformers are slow on long sequences."
     ),
     authors=("Albert Gu", "Tri Dao"),
     ai_summary="Mamba, a selective state space model, rivals Transformers and LLMs.",
@@ -44,7 +46,7 @@ def hit(query: str, paper: Paper = MAMBA) -> bool:
         '"large language model"',
         "RL",
         "SSM",
-        "reinforcment",
+        "reinforcment learning",
         "Transfromer",
         "mamba OR nonexistentword",
         "(video OR mamba) linear",
@@ -53,7 +55,6 @@ def hit(query: str, paper: Paper = MAMBA) -> bool:
         "author:gu",
         'author:"tri dao"',
         "keyword:schrodinger",
-        "schrödinger",
         "abstract:weakness",
         "mamba -survey",
         "mamba AND linear",
@@ -75,6 +76,8 @@ def test_queries_that_match(query: str) -> None:
         "mamba NOT linear",
         '"space state"',
         "keyword:transformer",
+        # Only HF's machine-written keywords say it: the authors never do.
+        "schrödinger",
     ],
 )
 def test_queries_that_do_not_match(query: str) -> None:
@@ -147,8 +150,12 @@ def test_limits_on_length_and_terms() -> None:
 
 def test_explain_names_the_missing_term_and_the_exclusion() -> None:
     doc = doc_of(MAMBA)
-    assert explain(parse("mamba video").tree, doc) == ["no `video`"]
-    assert explain(parse("mamba -transformer").tree, doc) == ["excluded by `-transformer`"]
+    assert explain(parse("mamba video").tree, doc) == [
+        "`mamba video`: its words never stand together; no `video` in the paper"
+    ]
+    assert explain(parse("mamba -transformer").tree, doc) == [
+        "excluded by `-transformer` (in the abstract)"
+    ]
 
 
 def test_a_word_mentioned_once_in_passing_is_not_what_a_paper_is_about() -> None:
@@ -160,7 +167,7 @@ def test_a_word_mentioned_once_in_passing_is_not_what_a_paper_is_about() -> None
 def test_topic_index_finds_exactly_what_a_full_scan_finds() -> None:
     queries = [
         "mamba",
-        "reinforcment",
+        "reinforcment learning",
         "LLM",
         "video",
         "title:organ",
