@@ -8,9 +8,11 @@ import discord
 
 from bot.core.models import Topic
 from bot.core.topics import AddedTopic, TopicTest
+from bot.core.why import Verdict
 from bot.render import BRAND_COLOUR, FIELD_LIMIT, cut, escape
 
 LIST_LIMIT = 25
+EMBED_LIMIT = 6000
 
 
 def options_text(topic: Topic) -> str:
@@ -103,6 +105,37 @@ def topic_test(result: TopicTest) -> discord.Embed:
         embed.add_field(
             name="Near misses, and why", value=cut("\n".join(misses), 1024), inline=False
         )
+    return embed
+
+
+MAX_VERDICTS = 10
+
+
+def verdicts(found: Sequence[Verdict]) -> discord.Embed:
+    """Why a paper was (or was not) posted: one field per query or topic of the channel."""
+    paper = found[0].paper
+    embed = discord.Embed(
+        title=cut(escape(paper.title), 256), url=paper.hf_url, colour=BRAND_COLOUR
+    )
+    delivery = next((v.delivery for v in found if v.delivery), None)
+    embed.description = delivery or None
+    shown = found[:MAX_VERDICTS]
+    # Discord refuses an embed over 6,000 characters in all: share what is left among fields.
+    budget = EMBED_LIMIT - len(embed.title or "") - len(delivery or "") - 100
+    for i, item in enumerate(shown):
+        topic = f"topic #{item.topic.id} " if item.topic else ""
+        state = "matches" if item.matches else "does not match"
+        if item.matches and item.held_back:
+            state = "matches, but is held back"
+        name = cut(f"{topic}{code(cut(item.query.text, 150))}: {state}", 256)
+        lines = [f"• {reason}" for reason in item.reasons]
+        lines += [f"• {reason}" for reason in item.held_back]
+        room = min(1024, (budget - len(name)) // (len(shown) - i))
+        value = "\n".join(fit_lines(lines, room)) or "•"
+        budget -= len(name) + len(value)
+        embed.add_field(name=name, value=value, inline=False)
+    if len(found) > MAX_VERDICTS:
+        embed.set_footer(text=f"…and {len(found) - MAX_VERDICTS} more topics in this channel.")
     return embed
 
 

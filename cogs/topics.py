@@ -91,12 +91,34 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             render_topics.topic_resumed(resumed), ephemeral=True
         )
 
-    @app_commands.command(name="test", description="Try a query on recent papers, privately")
-    @app_commands.describe(query="The query to try")
-    async def test(self, interaction: Interaction, query: app_commands.Range[str, 1, 300]) -> None:
+    @app_commands.command(
+        name="test", description="Try a query on recent papers, or ask why a paper was not posted"
+    )
+    @app_commands.describe(
+        query="The query to try",
+        paper="A paper id or link: does the query (or each topic here) match it, and why not?",
+    )
+    async def test(
+        self,
+        interaction: Interaction,
+        query: app_commands.Range[str, 1, 300] | None = None,
+        paper: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        if query is None and paper is None:
+            raise UserError("Give a `query` to try, a `paper` to check, or both.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self._topics.test(query)
-        await interaction.followup.send(embed=render_topics.topic_test(result), ephemeral=True)
+        if paper is None:
+            assert query is not None
+            result = await self._topics.test(query)
+            await interaction.followup.send(embed=render_topics.topic_test(result), ephemeral=True)
+            return
+        verdicts = await self._topics.why(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            paper=paper,
+            query=query,
+        )
+        await interaction.followup.send(embed=render_topics.verdicts(verdicts), ephemeral=True)
 
     @remove.autocomplete("topic")
     @resume.autocomplete("topic")

@@ -337,3 +337,53 @@ async def test_a_digest_topic_posts_one_message_at_its_hour(bot: RunningBot) -> 
     await bot.polls(2)
     assert len(bot.discord.posts("papers")) == 1, "one message per channel"
     assert bot.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
+
+
+async def test_topic_test_with_a_paper_says_why_it_was_not_posted_here(bot: RunningBot) -> None:
+    await bot.start()
+    await add_topic(bot, "papers", "speculative decoding")
+    await add_topic(bot, "papers", "diffusion", min_upvotes=50)
+    bot.hf.add(
+        make_item(
+            "2611.00060",
+            "Fast drafts for language models",
+            "We draft tokens with a small model and verify them with a large one. Speculative "
+            "sampling is one name for it. Decoding is twice as fast.",
+        ),
+        make_item(
+            "2611.00061",
+            "Diffusion for video",
+            "We train diffusion models on video.",
+            upvotes=3,
+        ),
+    )
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 2)
+    await bot.polls(1)
+
+    # No query: each topic of this channel, with the term that failed and what it wanted.
+    reply = await bot.command("member", "papers", "topic test", {"paper": "2611.00060"})
+    assert reply["flags"] & 64
+    (embed,) = reply["embeds"]
+    assert embed["title"] == "Fast drafts for language models"
+    assert embed["description"] == "It was never queued for this channel."
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    (speculative,) = [v for n, v in fields.items() if "speculative decoding" in n]
+    assert "its words never stand together" in speculative
+    assert (
+        "`speculative` is said once in the abstract: a bare word counts in the title" in speculative
+    )
+
+    # A matching paper held back by the topic's threshold says so, with the numbers.
+    link = "https://huggingface.co/papers/2611.00061"
+    reply = await bot.command(
+        "member", "papers", "topic test", {"query": "diffusion", "paper": link}
+    )
+    (field,) = reply["embeds"][0]["fields"]
+    assert field["name"].endswith("`diffusion`: matches, but is held back")
+    assert "`diffusion` in the title" in field["value"]
+    assert "it has 3 upvotes; topic #2 waits for 50" in field["value"]
+
+    # Neither a query nor a paper: a clear private message.
+    reply = await bot.command("member", "papers", "topic test", {})
+    assert reply["flags"] & 64
+    assert "Give a `query` to try, a `paper` to check, or both." in reply["content"]
