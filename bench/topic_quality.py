@@ -113,6 +113,11 @@ ABLATIONS: dict[str, Rules] = {
     "acronyms not spelled out": replace(RULES, expand_acronyms=False),
     "camel-case names whole": replace(RULES, camel_case=False),
     "release sentences read": replace(RULES, skip_release=False),
+    "words apart: strict title": replace(RULES, near="strict"),
+    "generic heads hold alone": replace(RULES, generic_heads="keep"),
+    "generic heads adjacent only": replace(RULES, generic_heads="adjacent"),
+    "expansions count once": replace(RULES, expansion_once=True),
+    "paper's acronyms ignored": replace(RULES, own_definitions=False),
     "words within 8 words": replace(RULES, near="window"),
     "words within 4 words": replace(RULES, near="window", window=4),
 }

@@ -39,8 +39,10 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     Concept(
         "vlm",
-        "these are families of vision-language models (which the field counts as LLMs)",
-        names=r"(?:llava|internvl\d*|cogvlm\d*|minigpt\d*)",
+        "these are families of vision-language models (which the field counts as LLMs); a "
+        "model named -VL (Qwen2-VL, DeepSeek-VL) is one; a video LLM is one too",
+        names=r"(?:llava|internvl\d*|cogvlm\d*|minigpt\d*|vl)",
+        phrases=("video llm", "video large language model"),
         also=("llm", "multimodal"),
     ),
     Concept(
@@ -113,8 +115,9 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     Concept(
         "image generation",
-        "synthesis is generation, and text-to-image models generate images",
-        phrases=("image synthesis", "text to image", "t2i"),
+        "synthesis is generation; text-to-image models (Stable Diffusion, SDXL) generate images",
+        names=r"sdxl",
+        phrases=("image synthesis", "text to image", "t2i", "stable diffusion"),
     ),
     Concept(
         "video generation",

@@ -18,9 +18,15 @@ class Rules:
     # reads only what the authors wrote.
     generated: Literal["full", "corroborate", "ignore"] = "ignore"
     # The words of an unquoted topic found apart: "anywhere"; "sentence", each in the title or
-    # all in one sentence of the abstract; "window", all within `window` words of each other.
-    near: Literal["anywhere", "sentence", "window"] = "sentence"
+    # all in one sentence of the abstract; "strict", all in the title or all in one sentence;
+    # "window", all within `window` words of each other.
+    near: Literal["anywhere", "sentence", "strict", "window"] = "sentence"
     window: int = 8
+    # An unquoted topic's generic head word ("models": most papers say it) cannot hold on its
+    # own: "keep" lets it; "adjacent" wants it beside the rest ("reward models"); "drop" leaves
+    # it out beside a term of art ("VLA models" is VLA) and wants it adjacent otherwise.
+    generic_heads: Literal["keep", "adjacent", "drop"] = "drop"
+    generic_share: float = 0.5
     # A word used by at least this share of papers says little said twice: it needs the title
     # or three mentions (1.0: no word is that common).
     common_share: float = 0.1
@@ -33,6 +39,10 @@ class Rules:
     concepts: bool = True  # names and kinds imply what they are (Qwen3 → LLM)
     concept_once: bool = True  # one mention of a model name (or kind) is enough
     expand_acronyms: bool = True  # a paper's "GRPO" also says "group relative policy ..."
+    # A word the paper says inside an acronym it writes (MLLM says multimodal) counts once.
+    expansion_once: bool = False
+    # An acronym the paper defines otherwise ("attack success rate (ASR)") is not ours.
+    own_definitions: bool = True
     camel_case: bool = True  # a name's words count: MonkeyOCR says OCR, GraphRAG says RAG
     skip_release: bool = True  # "Code is available at ..." says nothing of the topic
 

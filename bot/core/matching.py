@@ -115,8 +115,11 @@ def _term_found(term: Term, doc: Doc, fam: str, typed: str, *, typo: bool) -> Fo
         return Found(counts, strong, form if form != term.word else "", typo, capitals=capitals)
     if term.acronym:
         counts = (counts[0], counts[1], counts[2], counts[3], 0)  # an author Gui is no GUI
+        if term.word in doc.redefined:  # "attack success rate (ASR)": not the ASR asked for
+            counts = (0, 0, 0, 0, 0)
     common = doc.vocabulary.share(fam) >= doc.rules.common_share
-    strong = _bare_word_strong(counts, doc.rules, acronym=term.acronym and capitals, common=common)
+    termed = (term.acronym and capitals) or (doc.rules.expansion_once and fam in doc.termed)
+    strong = _bare_word_strong(counts, doc.rules, acronym=termed, common=common)
     via, via_counts, concept_strong = _concept(doc, (fam,))
     return Found(
         counts,
@@ -225,7 +228,29 @@ def group_matches(group: Group, doc: Doc) -> bool:
     """A Group holds where its words stand together, or each holds and they are near."""
     if any(find(p, doc).strong for p in group.phrases):
         return True
-    return all(matches(p, doc) for p in group.parts) and near(group.parts, doc)
+    parts = _scattered(group, doc)
+    return bool(parts) and all(matches(p, doc) for p in parts) and near(parts, doc)
+
+
+def _scattered(group: Group, doc: Doc) -> tuple[Node, ...]:
+    """The parts that must hold when a Group's words stand apart (none: only together)."""
+    rule = doc.rules.generic_heads
+    if rule == "keep" or len(group.parts) < 2:
+        return group.parts
+    generic = [
+        p
+        for p in group.parts
+        if isinstance(p, Term) and doc.vocabulary.share(doc.key(p.word)) >= doc.rules.generic_share
+    ]
+    if not generic:
+        return group.parts
+    rest = tuple(p for p in group.parts if p not in generic)
+    specific = any(
+        isinstance(p, Any_ | Phrase) or (isinstance(p, Term) and p.acronym) for p in rest
+    )
+    if rule == "drop" and specific and rest:
+        return rest
+    return ()
 
 
 def near(parts: tuple[Node, ...], doc: Doc) -> bool:
@@ -240,6 +265,8 @@ def near(parts: tuple[Node, ...], doc: Doc) -> bool:
     rest = [p for p in parts if not _within(p, title, 0, doc)]
     if not rest:
         return True
+    if doc.rules.near == "strict":
+        rest = list(parts)
     return any(
         all(_within(p, unit, u, doc) for p in rest) for u, unit in enumerate(rest_units, start=1)
     )

@@ -22,7 +22,7 @@ from bot.core.concepts import CONCEPTS
 from bot.core.match_rules import RULES, Rules
 from bot.core.models import Paper
 from bot.core.query import FUZZY_MIN_LENGTH, Node
-from bot.core.text import Scan, family, scan, words
+from bot.core.text import STOPWORDS, Scan, family, scan, words
 from bot.core.vocabulary import Vocabulary
 
 FIELD_NAMES = ("title", "abstract", "summary", "keyword", "author")
@@ -101,6 +101,8 @@ class Doc:
         self.sequences: list[list[list[str]]] = []  # per field, where phrases are looked for
         self.counts: list[Counter[str]] = []
         self.capitals: set[str] = set()  # families written as acronyms in title or abstract
+        self.termed: set[str] = set()  # families said inside an acronym the authors wrote
+        self.redefined: set[str] = set()  # known acronyms the paper defines otherwise
         self.forms: dict[str, str] = {}  # family → the paper's first word of it
         # units[0] is the title; units[i] the abstract's sentence i - 1 (or a window of it).
         self.units: list[list[str]] = []
@@ -137,7 +139,7 @@ class Doc:
         authored = index in (TITLE, ABSTRACT)
         units: dict[int, list[str]] = {}  # the abstract's sentences
         previous_aside = False
-        for i, word, fam in zip(positions, words_, families, strict=True):
+        for k, (i, word, fam) in enumerate(zip(positions, words_, families, strict=True)):
             self.forms.setdefault(fam, word)
             unit = units.setdefault(found.sentences[i], []) if index == ABSTRACT else []
             aside = found.asides[i]
@@ -159,15 +161,19 @@ class Doc:
             if capitals and authored:
                 self.capitals.add(fam)
             acronyms = [word] if capitals and word in ACRONYMS else []
-            for part, is_acronym in found.parts.get(i, ()) if rules.camel_case else ():
+            if acronyms and found.asides[i] and rules.own_definitions:
+                if _defines_otherwise(word, words_[:k]):
+                    self.redefined.add(word)
+            acronyms = [a for a in acronyms if a not in self.redefined]
+            # A name's words count as said (MonkeyOCR says OCR), but not as an acronym the
+            # authors wrote: ViRL39K is a data set, not a paper about RL.
+            for part, _is_acronym in found.parts.get(i, ()) if rules.camel_case else ():
                 extra.append(key(part))
                 unit.extend((_GAP, key(part), _GAP))
                 self.forms.setdefault(key(part), part)
-                if is_acronym and authored:
-                    self.capitals.add(key(part))
-                if is_acronym and part in ACRONYMS:
-                    acronyms.append(part)
             spelled = [w for a in acronyms for w in _expansion(a, rules.word_families)]
+            if authored:
+                self.termed.update(spelled)
             if rules.expand_acronyms and spelled:
                 extra.extend(spelled)
                 unit.extend((_GAP, *spelled, _GAP))
@@ -316,6 +322,16 @@ def doc_of(paper: Paper, rules: Rules = RULES, vocabulary: Vocabulary | None = N
         rules,
         vocabulary,
     )
+
+
+def _defines_otherwise(acronym: str, before: list[str]) -> bool:
+    """Whether the words before "(ACRONYM)" spell it out, as something other than ours: the
+    paper's own definition ("attack success rate (ASR)") wins over the table's."""
+    letters = [c for c in acronym if c.isalpha()]
+    words_ = [w for w in before if w not in STOPWORDS][-len(letters) :]
+    if len(words_) < len(letters) or [w[0] for w in words_] != letters:
+        return False
+    return tuple(words_) != tuple(w for w in words(ACRONYMS[acronym][0]) if w not in STOPWORDS)
 
 
 def typo_keys(words_: Iterable[str]) -> set[str]:

@@ -48,8 +48,10 @@ STOPWORDS = frozenset(
 )
 
 
-# Prefixes that make a word into another, written with a hyphen: non-linear is not linear.
-MEANING_PREFIXES = frozenset({"non", "self", "semi", "un", "anti", "pseudo", "quasi", "sub"})
+# Prefixes that make a word into its opposite or a pretence of it, written with a hyphen:
+# non-verifiable is not verifiable, non-linear not linear. (Not "self": self-attention is
+# attention, self-distillation is distillation.)
+MEANING_PREFIXES = frozenset({"non", "un", "anti", "pseudo", "quasi"})
 
 
 def fold(text: str) -> str:
@@ -112,8 +114,8 @@ class Scan:
     # Whether punctuation (or a sentence's end) stands before each word: the words of a phrase
     # stand together within a clause, never across "reward. Models" or "reward, models".
     breaks: list[bool]
-    # Whether each word follows a prefix that changes its meaning, joined by a hyphen:
-    # "self-supervised" is not supervised, "non-autoregressive" not autoregressive.
+    # Whether each word follows a prefix that turns it into its opposite, joined by a hyphen:
+    # "non-verifiable" is not verifiable, "non-autoregressive" not autoregressive.
     inside: list[bool]
 
 
