@@ -161,9 +161,9 @@ class Doc:
             if capitals and authored:
                 self.capitals.add(fam)
             acronyms = [word] if capitals and word in ACRONYMS else []
-            if acronyms and found.asides[i] and rules.own_definitions:
-                if _defines_otherwise(word, words_[:k]):
-                    self.redefined.add(word)
+            own = acronyms and found.asides[i] and rules.own_definitions
+            if own and _defines_otherwise(word, words_[:k]):
+                self.redefined.add(word)
             acronyms = [a for a in acronyms if a not in self.redefined]
             # A name's words count as said (MonkeyOCR says OCR), but not as an acronym the
             # authors wrote: ViRL39K is a data set, not a paper about RL.
