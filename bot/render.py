@@ -32,6 +32,14 @@ def human_duration(delta: timedelta) -> str:
 
 def status_embed(status: BotStatus) -> discord.Embed:
     embed = discord.Embed(title="paperbot status", colour=BRAND_COLOUR)
+    if status.store_problem:
+        since = (
+            f" since {timestamp(status.store_problem_since)}" if status.store_problem_since else ""
+        )
+        embed.description = (
+            f"⚠️ **The database is not writable{since}: {status.store_problem}.** Sending and "
+            "polling are paused and resume by themselves once the disk takes writes again."
+        )
     embed.add_field(name="Version", value=status.version)
     embed.add_field(name="Uptime", value=human_duration(status.uptime))
     embed.add_field(name="Papers stored", value=f"{status.papers_stored:,}")

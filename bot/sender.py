@@ -22,15 +22,25 @@ class DiscordTransport:
         self._client = client
         self._save = save
 
-    async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int:
+    async def send_card(
+        self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+    ) -> int:
         view = discord.ui.View(timeout=None)
         if self._save is not None:
             view.add_item(self._save(paper.id, "Save"))
         view = render.paper_links(paper, view)
-        return await self._send(channel_id, embed=render.paper_embed(paper, topics), view=view)
+        return await self._send(
+            channel_id, embed=render.paper_embed(paper, topics), view=view, nonce=nonce
+        )
 
     async def send_digest(
-        self, channel_id: int, papers: Sequence[Paper], more: int, topics: Sequence[str]
+        self,
+        channel_id: int,
+        papers: Sequence[Paper],
+        more: int,
+        topics: Sequence[str],
+        *,
+        nonce: str,
     ) -> int:
         view = None
         if self._save is not None:
@@ -38,21 +48,30 @@ class DiscordTransport:
             for n, paper in enumerate(papers[:10], start=1):
                 view.add_item(self._save(paper.id, f"Save {n}"))
         return await self._send(
-            channel_id, embed=render.digest_embed(papers, more, topics), view=view
+            channel_id, embed=render.digest_embed(papers, more, topics), view=view, nonce=nonce
         )
 
     async def _send(
-        self, channel_id: int, *, embed: discord.Embed, view: discord.ui.View | None = None
+        self,
+        channel_id: int,
+        *,
+        embed: discord.Embed,
+        view: discord.ui.View | None = None,
+        nonce: str,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id)
+        # discord.py sends a nonce with enforce_nonce: Discord drops a second message with it.
         try:
             if view is None:
                 message = await channel.send(
-                    embed=embed, allowed_mentions=discord.AllowedMentions.none()
+                    embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
                 )
             else:
                 message = await channel.send(
-                    embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
+                    embed=embed,
+                    view=view,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    nonce=nonce,
                 )
         except discord.Forbidden as exc:
             raise DeliveryFailed(

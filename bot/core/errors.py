@@ -15,3 +15,20 @@ class InvalidPaperId(UserError):
 
 class SourceError(Exception):
     """The paper source answered something unusable or could not be reached."""
+
+
+class StoreUnwritable(UserError):
+    """The database takes no writes (disk full, read-only, I/O error): nothing was saved."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"paperbot cannot save right now ({reason}); try again later.")
+        self.reason = reason
+
+
+class StoreOpenError(Exception):
+    """The database cannot be opened or brought up to date. One line for the user, and the exit
+    code: 2 for a setting or a file the user must fix, 1 for an outage (a full disk)."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

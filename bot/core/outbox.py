@@ -2,16 +2,21 @@
 
 Matching writes deliveries; this loop sends what is due, one message at a time, at a global
 pace safely under Discord's limits, taking channels in turn so that a fan-out to many channels
-never bursts into one. A sent delivery is marked right after Discord accepts it, so a crash
-repeats at most the message in flight. A refused channel (403) or a gone one (404) is paused
-with the reason; other failures are retried with exponential backoff and, after the last
-attempt, kept as undeliverable for an admin to see.
+never bursts into one. A sent delivery is marked right after Discord accepts it. Every message
+carries a nonce derived from its deliveries, so a repeat of it that Discord already accepted
+(after a crash, or a record the store could not take) is dropped by Discord itself. A refused
+channel (403) or a gone one (404) is paused with the reason; other failures are retried with
+exponential backoff and, after the last attempt, kept as undeliverable for an admin to see.
+
+When the store cannot write (a full disk), nothing more is sent: what Discord accepted waits in
+memory for its record, out of every batch, and the loop backs off until the store takes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.core.errors import StoreUnwritable
 from bot.core.models import Delivery, Paper
 
 log = logging.getLogger(__name__)
@@ -27,6 +33,8 @@ MAX_ATTEMPTS = 8
 DIGEST_ENTRIES = 10
 IDLE_WAIT = 30.0
 ERROR_PAUSE = 5.0
+STORE_RETRY_FIRST = 1.0  # then doubling while the store stays unwritable
+STORE_RETRY_MAX = 30.0
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -42,13 +50,32 @@ class DeliveryFailed(Exception):
 
 
 class Transport(Protocol):
-    """Sends one rendered message; returns its id or raises `DeliveryFailed`."""
+    """Sends one rendered message; returns its id or raises `DeliveryFailed`.
 
-    async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int: ...
+    `nonce` identifies the message: Discord drops a second message with the same nonce.
+    """
+
+    async def send_card(
+        self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+    ) -> int: ...
 
     async def send_digest(
-        self, channel_id: int, papers: Sequence[Paper], more: int, topics: Sequence[str]
+        self,
+        channel_id: int,
+        papers: Sequence[Paper],
+        more: int,
+        topics: Sequence[str],
+        *,
+        nonce: str,
     ) -> int: ...
+
+
+def nonce_for(ids: Sequence[int]) -> str:
+    """The message's nonce: the same for the same deliveries, at most Discord's 25 characters."""
+    if len(ids) == 1:
+        return f"pb{ids[0]}"
+    digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()
+    return f"pbd{digest[:20]}"
 
 
 class OutboxStore(Protocol):
@@ -95,6 +122,9 @@ class Outbox:
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._last_send = 0.0
+        # Sent, but the store could not record it yet: delivery ids → Discord's message id.
+        self._unrecorded: dict[tuple[int, ...], int] = {}
+        self._store_retry = STORE_RETRY_FIRST
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now rather than at the next timer."""
@@ -106,10 +136,16 @@ class Outbox:
             self._wake.clear()
             try:
                 sent = await self.drain()
+            except StoreUnwritable:
+                # The store's health logged it once; wait longer each time, without a trace.
+                await self._sleep(self._store_retry)
+                self._store_retry = min(self._store_retry * 2, STORE_RETRY_MAX)
+                continue
             except Exception:
                 log.exception("the outbox failed; trying again in %.0f s", ERROR_PAUSE)
                 await self._sleep(ERROR_PAUSE)
                 continue
+            self._store_retry = STORE_RETRY_FIRST
             if sent:
                 continue
             await self._idle()
@@ -126,7 +162,11 @@ class Outbox:
                 await self._wake.wait()
 
     async def drain(self, batch: int = 100) -> int:
-        """Send one batch of due deliveries; returns how many messages went out."""
+        """Send one batch of due deliveries; returns how many messages went out.
+
+        Raises `StoreUnwritable` while the store cannot record what was sent.
+        """
+        await self._record_unrecorded()
         due = await self._store.due_deliveries(self._clock(), batch)
         paused: set[int] = set()
         sent = 0
@@ -146,24 +186,40 @@ class Outbox:
                 sent += 1
         return sent
 
+    async def _record_unrecorded(self) -> None:
+        for ids, message_id in list(self._unrecorded.items()):
+            await self._store.mark_sent(ids, message_id, self._clock())
+            del self._unrecorded[ids]
+
     async def _send(self, group: list[Delivery], paused: set[int]) -> bool:
         first = group[0]
+        ids = tuple(d.id for d in group)
+        nonce = nonce_for(ids)
         await self._pace_wait()
         try:
             if first.digest:
                 papers = [d.paper for d in group]
                 topics = sorted({t for d in group for t in d.topics})
                 message_id = await self._transport.send_digest(
-                    first.channel_id, papers[:DIGEST_ENTRIES], len(papers) - DIGEST_ENTRIES, topics
+                    first.channel_id,
+                    papers[:DIGEST_ENTRIES],
+                    len(papers) - DIGEST_ENTRIES,
+                    topics,
+                    nonce=nonce,
                 )
             else:
                 message_id = await self._transport.send_card(
-                    first.channel_id, first.paper, first.topics
+                    first.channel_id, first.paper, first.topics, nonce=nonce
                 )
         except DeliveryFailed as failure:
             await self._failed(group, failure, paused)
             return False
-        await self._store.mark_sent([d.id for d in group], message_id, self._clock())
+        try:
+            await self._store.mark_sent(ids, message_id, self._clock())
+        except StoreUnwritable:
+            # Discord has it: never send it again, only record it once the store can.
+            self._unrecorded[ids] = message_id
+            raise
         return True
 
     async def _failed(

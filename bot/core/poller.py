@@ -10,11 +10,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from bot.core.errors import SourceError
+from bot.core.errors import SourceError, StoreUnwritable
 from bot.core.hf_source import daily_dates
 from bot.core.models import IngestResult, Paper, PollRecord
 
 log = logging.getLogger(__name__)
+
+STORE_RETRY_FIRST = timedelta(seconds=2)  # then doubling while the store stays unwritable
+STORE_RETRY_MAX = timedelta(minutes=10)
 
 Clock = Callable[[], datetime]
 Ingest = Callable[[Sequence[Paper], datetime], Awaitable[IngestResult]]
@@ -55,10 +58,26 @@ class Poller:
         self._feeds = tuple(feeds)
         self._interval = timedelta(seconds=interval_seconds)
         self._clock = clock
+        self._store_retry = STORE_RETRY_FIRST
+        self._store_retry_at: datetime | None = None
 
     async def poll(self) -> list[PollRecord]:
-        """Poll every feed once; never raises for a feed's failure."""
-        return [await self.poll_feed(feed) for feed in self._feeds]
+        """Poll every feed once; never raises for a feed's failure.
+
+        While the store cannot write (a full disk) polls back off, doubling up to ten minutes,
+        and say nothing more: the store's health logged the state once.
+        """
+        now = self._clock()
+        if self._store_retry_at is not None and now < self._store_retry_at:
+            return []
+        try:
+            records = [await self.poll_feed(feed) for feed in self._feeds]
+        except StoreUnwritable:
+            self._store_retry_at = now + self._store_retry
+            self._store_retry = min(self._store_retry * 2, STORE_RETRY_MAX)
+            return []
+        self._store_retry, self._store_retry_at = STORE_RETRY_FIRST, None
+        return records
 
     async def poll_feed(self, feed: str) -> PollRecord:
         started = self._clock()
@@ -68,6 +87,8 @@ class Poller:
             papers = await self._fetch(feed, started)
             result = await self._ingest(papers, self._clock())
             seen, new = result.seen, result.new
+        except StoreUnwritable:
+            raise
         except Exception as exc:
             error = str(exc) or exc.__class__.__name__
             log.warning(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot import __version__
+from bot.core.health import StoreHealth
 from bot.core.models import OutboxSummary, PollRecord
 
 NextPoll = Callable[[], datetime | None]
@@ -32,6 +33,8 @@ class BotStatus:
     next_poll: datetime | None
     papers_stored: int
     outbox: OutboxSummary
+    store_problem: str | None = None  # why the database takes no writes, while it does not
+    store_problem_since: datetime | None = None
 
 
 class StatusSource:
@@ -44,8 +47,10 @@ class StatusSource:
         started_at: datetime,
         next_poll: NextPoll,
         outbox: OutboxStatus,
+        health: StoreHealth | None = None,
     ) -> None:
         self._outbox = outbox
+        self._health = health
         self._store = store
         self._feeds = feeds
         self._started_at = started_at
@@ -62,6 +67,8 @@ class StatusSource:
             next_poll=self._next_poll(),
             papers_stored=await self._store.paper_count(),
             outbox=await self._summary(guild_id),
+            store_problem=self._health.problem if self._health else None,
+            store_problem_since=self._health.since if self._health else None,
         )
 
     async def _summary(self, guild_id: int | None) -> OutboxSummary:

@@ -1,4 +1,4 @@
-"""SQLite storage: the one place that speaks SQL.
+"""SQLite storage: the connection, migrations, papers and the poll log.
 
 One aiosqlite connection in autocommit mode; every write runs inside an explicit
 `BEGIN IMMEDIATE ... COMMIT` so that a batch is stored whole or not at all. Every method returns
@@ -8,6 +8,7 @@ frozen dataclasses, never rows, and binds every parameter.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -22,6 +23,8 @@ from typing import Any, Self
 
 import aiosqlite
 
+from bot.core.errors import StoreOpenError, StoreUnwritable
+from bot.core.health import StoreHealth, unwritable_reason
 from bot.core.models import IngestResult, Paper, PollRecord
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,47 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _prepare_path(db_path: Path) -> None:
+    """Refuse a directory, and create the database's folder (a stat and a mkdir, once)."""
+    if db_path.is_dir():
+        raise StoreOpenError(
+            f"PAPERBOT_DB ({db_path}) is a directory; give the path of a database file, "
+            f"e.g. {db_path / 'paperbot.db'}"
+        )
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreOpenError(
+            f"cannot create the folder of PAPERBOT_DB ({db_path.parent}): {exc.strerror or exc}"
+        ) from None
+
+
+def _open_error(path: Path, error: sqlite3.Error) -> StoreOpenError:
+    """One line for why `path` cannot serve as the database, and the exit code."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == 26:  # SQLITE_NOTADB
+        return StoreOpenError(
+            f"{path} is not a SQLite database (a damaged or unrelated file): restore a backup, "
+            "or point PAPERBOT_DB at another path"
+        )
+    reason = unwritable_reason(error)
+    if reason == "disk full":
+        return StoreOpenError(f"cannot open {path}: disk full; free some space", 1)
+    if reason is not None and not (
+        os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    ):
+        return StoreOpenError(
+            f"cannot write {path}: the file or its folder is read-only (paperbot needs to write "
+            "both: check their permissions, or how the disk is mounted)"
+        )
+    if reason is not None:
+        return StoreOpenError(
+            f"cannot open {path} for writing: {reason}; check the permissions of the file "
+            "and of its folder (paperbot needs to write both)"
+        )
+    return StoreOpenError(f"cannot open {path}: {error}")
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) for every bundled migration, in order."""
     found: list[tuple[int, str, str]] = []
@@ -71,13 +115,20 @@ class Store:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        self.health = StoreHealth()
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Self:
-        """Open (creating the file and its folder if needed) and bring the schema up to date."""
+        """Open (creating the file and its folder if needed) and bring the schema up to date.
+
+        Raises `StoreOpenError` with one line for the user when the file cannot serve.
+        """
         db_path = Path(path)
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(db_path, isolation_level=None)
+        _prepare_path(db_path)
+        try:
+            conn = await aiosqlite.connect(db_path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _open_error(db_path, exc) from None
         try:
             conn.row_factory = sqlite3.Row
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -87,6 +138,9 @@ class Store:
             store = cls(conn, db_path)
             if migrate:
                 await store.migrate()
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise _open_error(db_path, exc) from None
         except BaseException:
             await conn.close()
             raise
@@ -113,9 +167,9 @@ class Store:
             current = await self.schema_version()
             available = migrations()
             if current > len(available):
-                raise RuntimeError(
-                    f"the database is at schema version {current}, newer than this paperbot "
-                    f"({len(available)}); upgrade paperbot"
+                raise StoreOpenError(
+                    f"{self.path} is at schema version {current}, newer than this paperbot "
+                    f"({len(available)}): upgrade paperbot, or restore a backup made by this one"
                 )
             for version, name, sql in available[current:]:
                 log.info("applying migration %s", name)
@@ -134,15 +188,31 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction; commits on success, rolls back on any exception."""
+        """A write transaction; commits on success, rolls back on any exception.
+
+        A write the disk refuses (full, read-only, I/O error) becomes `StoreUnwritable` and is
+        reported to `health`; the next write that works reports the store healthy again.
+        """
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.rollback()
-                raise
-            await self._conn.commit()
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:
+                        await self._conn.rollback()
+                    raise
+                await self._conn.commit()
+            except sqlite3.Error as exc:
+                reason = unwritable_reason(exc)
+                if reason is None:
+                    raise
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await self._conn.rollback()
+                self.health.failed(reason)
+                raise StoreUnwritable(reason) from exc
+        self.health.ok()
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         async with self._conn.execute(sql, params) as cursor:
@@ -238,9 +308,13 @@ class Store:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         partial.unlink(missing_ok=True)
-        async with aiosqlite.connect(partial) as dest:
-            await self._conn.backup(dest)
-        os.replace(partial, target)
+        try:
+            async with aiosqlite.connect(partial) as dest:
+                await self._conn.backup(dest)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return target
 
 

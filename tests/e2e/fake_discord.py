@@ -45,6 +45,8 @@ EPHEMERAL = 1 << 6
 CALLBACK_DEADLINE = 3.0
 CHANNEL_LIMIT, CHANNEL_WINDOW = 5, 5.0
 GLOBAL_LIMIT, GLOBAL_WINDOW = 50, 1.0
+# Discord checks a nonce for uniqueness "in the past few minutes".
+NONCE_WINDOW = 300.0
 
 _ids = itertools.count(1_300_000_000_000_000_000)
 
@@ -107,6 +109,8 @@ class Channel:
     hidden_from_bot: bool = False
     deleted: bool = False
     kind: int = 0  # 0 guild text, 1 DM
+    # Member overwrites: user id → (allowed, denied) permission bits in this channel only.
+    overwrites: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class FakeDiscord:
@@ -147,6 +151,8 @@ class FakeDiscord:
         self._channel_buckets: dict[str, tuple[float, int]] = {}
         self._global_window: tuple[float, int] = (0.0, 0)
         self._message_times: dict[str, float] = {}
+        self._nonces: dict[str, tuple[dict[str, Any], float]] = {}
+        self.nonce_repeats: list[str] = []  # messages Discord dropped as repeats of a nonce
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
@@ -202,6 +208,13 @@ class FakeDiscord:
         self.channels[channel.id] = channel
         return channel
 
+    def grant(self, user: str, channel_name: str, permissions: int) -> None:
+        """Give a member permissions in one channel only (a member overwrite)."""
+        channel = self.channel(channel_name)
+        uid = self.users[user]["id"]
+        allowed, denied = channel.overwrites.get(uid, (0, 0))
+        channel.overwrites[uid] = (allowed | permissions, denied)
+
     def channel(self, name: str) -> Channel:
         for channel in self.channels.values():
             if channel.name == name:
@@ -215,7 +228,10 @@ class FakeDiscord:
         return self.users[name]
 
     def _channel_payload(self, channel: Channel, position: int = 0) -> dict[str, Any]:
-        overwrites = []
+        overwrites = [
+            {"id": uid, "type": 1, "allow": str(allow), "deny": str(deny)}
+            for uid, (allow, deny) in channel.overwrites.items()
+        ]
         if channel.hidden_from_bot:
             overwrites.append(
                 {"id": self.app_id, "type": 1, "allow": "0", "deny": str(VIEW_CHANNEL)}
@@ -301,6 +317,9 @@ class FakeDiscord:
             return ALL_PERMISSIONS
         if channel is not None and channel.hidden_from_bot and user_id == self.app_id:
             perms &= ~VIEW_CHANNEL
+        if channel is not None and user_id in channel.overwrites:
+            allowed, denied = channel.overwrites[user_id]
+            perms = (perms & ~denied) | allowed
         return perms
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -564,6 +583,12 @@ class FakeDiscord:
         for ws in list(self._sockets):
             with contextlib.suppress(ConnectionResetError):
                 await ws.send_str(json.dumps(frame))
+
+    async def ask_to_reconnect(self) -> None:
+        """op 7 RECONNECT to every session: the bot comes back and resumes or identifies."""
+        for ws in list(self._sockets):
+            with contextlib.suppress(ConnectionResetError):
+                await ws.send_str(json.dumps({"op": 7, "d": None}))
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
@@ -936,7 +961,18 @@ class FakeDiscord:
         headers = self._channel_bucket(cid)
         body = rec.body or {}
         self._validate_message(body, rec.files)
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord: a second message by the same author with the same nonce within a few
+            # minutes is not created; the first one is returned.
+            seen = self._nonces.get(str(nonce))
+            if seen is not None and time.monotonic() - seen[1] < self._scaled(NONCE_WINDOW):
+                self.nonce_repeats.append(str(nonce))
+                return _json(_public(seen[0]), headers=headers)
         message = self._message(cid, body, rec.files)
+        if nonce is not None:
+            message["nonce"] = str(nonce)
+            self._nonces[str(nonce)] = (message, time.monotonic())
         self.messages.setdefault(cid, []).append(message)
         return _json(_public(message), headers=headers)
 

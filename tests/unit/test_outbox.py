@@ -20,16 +20,27 @@ class FakeTransport:
         self.cards: list[tuple[int, str, tuple[str, ...]]] = []
         self.digests: list[tuple[int, list[str], int]] = []
         self.failures: dict[int, DeliveryFailed] = {}
+        self.nonces: list[str] = []
 
-    async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int:
+    async def send_card(
+        self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+    ) -> int:
         if channel_id in self.failures:
             raise self.failures[channel_id]
+        self.nonces.append(nonce)
         self.cards.append((channel_id, paper.id, tuple(topics)))
         return len(self.cards)
 
     async def send_digest(
-        self, channel_id: int, papers: Sequence[Paper], more: int, topics: Sequence[str]
+        self,
+        channel_id: int,
+        papers: Sequence[Paper],
+        more: int,
+        topics: Sequence[str],
+        *,
+        nonce: str,
     ) -> int:
+        self.nonces.append(nonce)
         self.digests.append((channel_id, [p.id for p in papers], more))
         return 1000 + len(self.digests)
 
@@ -159,11 +170,13 @@ async def test_an_unexpected_error_never_stops_the_loop(topics: TopicStore) -> N
     class Flaky(FakeTransport):
         calls = 0
 
-        async def send_card(self, channel_id: int, paper: Paper, topics: Sequence[str]) -> int:
+        async def send_card(
+            self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+        ) -> int:
             self.calls += 1
             if self.calls == 1:
                 raise RuntimeError("a bug somewhere")
-            return await super().send_card(channel_id, paper, topics)
+            return await super().send_card(channel_id, paper, topics, nonce=nonce)
 
     transport = Flaky()
     box = outbox(topics, transport, Clock())
