@@ -14,6 +14,7 @@ import yarl
 
 from bot.client import PaperBot
 from bot.config import Settings
+from bot.core.errors import StoreOpenError
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.outbox import Outbox, Pace
 from bot.core.poller import Clock, Poller, utc_now
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 POLL_JOB = "poll"
+
+TOKEN_INVALID_CLOSE = 4004  # the gateway's "authentication failed"
+GATEWAY_CHECK_SECONDS = 10.0
 
 TOKEN_REJECTED = (
     "Discord rejected DISCORD_TOKEN. Copy the token again from the Developer Portal "
@@ -68,20 +72,40 @@ async def run_bot(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        async with (
-            aiohttp.ClientSession() as http,
-            await Store.open(settings.db_path) as store,
-        ):
+        try:
+            store = await Store.open(settings.db_path)
+        except StoreOpenError as exc:
+            return _fail(str(exc), exc.exit_code)
+        async with aiohttp.ClientSession() as http, store:
             scheduler = Scheduler()
             try:
                 bot, outbox = build(settings, http, store, scheduler, clock)
-                return await _serve(bot, outbox, settings.discord_token, scheduler, stop)
+                return await _serve(bot, outbox, settings, scheduler, stop)
             finally:
                 await scheduler.shutdown()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
+
+
+async def _gateway_problem(url: str) -> str | None:
+    """Why the gateway cannot be reached (opened and closed again, nothing sent), or None."""
+    try:
+        async with (
+            asyncio.timeout(GATEWAY_CHECK_SECONDS),
+            aiohttp.ClientSession() as session,
+            session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=2)) as ws,
+        ):
+            await ws.close()
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        return _reason(exc)
+    return None
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]
 
 
 def retry_policy(poll_seconds: int) -> RetryPolicy:
@@ -124,6 +148,7 @@ def build(
         clock(),
         lambda: scheduler.next_run(POLL_JOB),
         topic_store,
+        store.health,
     )
     saved = SavedService(SavedStore(store), clock=clock)
     save_button = save_button_class(saved, search.show)
@@ -143,15 +168,31 @@ def build(
     return bot, outbox
 
 
+def _fail(message: str, code: int) -> int:
+    print(f"paperbot: {message}", file=sys.stderr)
+    return code
+
+
 async def _serve(
-    bot: PaperBot, outbox: Outbox, token: str, scheduler: Scheduler, stop: asyncio.Event
+    bot: PaperBot, outbox: Outbox, settings: Settings, scheduler: Scheduler, stop: asyncio.Event
 ) -> int:
+    assert settings.discord_token
+    api = settings.discord_api_base or "https://discord.com/api"
+    gateway = settings.discord_gateway_url or str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     async with bot:
         try:
-            await bot.login(token)
+            await bot.login(settings.discord_token)
         except discord.LoginFailure:
-            print(f"paperbot: {TOKEN_REJECTED}", file=sys.stderr)
-            return EXIT_USAGE
+            return _fail(TOKEN_REJECTED, EXIT_USAGE)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            return _fail(f"cannot reach Discord at {api}: {_reason(exc)}; check the network", 1)
+        except discord.HTTPException as exc:
+            return _fail(f"Discord answered {exc.status} at start: {exc.text}; try again later", 1)
+        # Once connected, discord.py rides out outages by itself; at start, an unreachable
+        # gateway is said once instead of retried forever.
+        problem = await _gateway_problem(gateway)
+        if problem is not None:
+            return _fail(f"cannot reach Discord's gateway at {gateway}: {problem}", EXIT_FAILURE)
         # Background work starts only once Discord has accepted the token.
         scheduler.start()
         scheduler.spawn(outbox.run(), name="outbox")
@@ -161,9 +202,17 @@ async def _serve(
         stopper.cancel()
         if runner in done:
             error = runner.exception()
+            if isinstance(error, discord.ConnectionClosed) and error.code == TOKEN_INVALID_CLOSE:
+                # The token was revoked (or reset) while the bot ran.
+                return _fail(TOKEN_REJECTED, EXIT_USAGE)
+            if isinstance(error, discord.PrivilegedIntentsRequired):
+                return _fail(
+                    "Discord refused an intent paperbot did not ask for; reset the bot's "
+                    "intents in the Developer Portal (none are needed)",
+                    EXIT_USAGE,
+                )
             if error is not None:
-                log.error("the Discord connection failed: %s", error, exc_info=error)
-                return EXIT_FAILURE
+                return _fail(f"the Discord connection failed: {_reason(error)}", EXIT_FAILURE)
             return EXIT_OK
         log.info("shutting down")
         await bot.close()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import shutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,9 @@ import aiohttp
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings, log_settings_warnings
-from bot.core.errors import SourceError, UserError
+from bot.core.backup import BackupRefused, check_destination
+from bot.core.errors import SourceError, StoreOpenError, UserError
+from bot.core.health import unwritable_reason
 from bot.core.hf_parser import parse_body
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.matching import doc_of, matches
@@ -73,12 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="bring the database schema up to date")
     backup = db_commands.add_parser("backup", help="copy the database (safe while the bot runs)")
-    backup.add_argument("path", type=Path, help="where to write the copy")
+    backup.add_argument("path", type=Path, help="where to write the copy (a new file)")
+    backup.add_argument("--force", action="store_true", help="replace an existing file")
     return parser
 
 
+# Options whose value may start with "-" (`--topic -survey` excludes a word).
+_DASHED_VALUES = ("--topic", "--explain")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_join_dashed_values(sys.argv[1:] if argv is None else argv))
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -94,7 +102,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.db_command == "migrate":
         return asyncio.run(_migrate(settings))
-    return asyncio.run(_backup(settings, args.path))
+    return asyncio.run(_backup(settings, args.path, args.force))
+
+
+def _join_dashed_values(argv: Sequence[str]) -> list[str]:
+    """`--topic -foo` as `--topic=-foo`: argparse would take "-foo" for an option."""
+    joined: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        if items[i] in _DASHED_VALUES and i + 1 < len(items) and items[i + 1].startswith("-"):
+            joined.append(f"{items[i]}={items[i + 1]}")
+            i += 2
+            continue
+        joined.append(items[i])
+        i += 1
+    return joined
 
 
 def _run(settings: Settings) -> int:
@@ -117,8 +140,9 @@ async def _preview(
     try:
         queries = [parse(t) for t in topics]
     except QueryError as exc:
-        first_line = str(exc).splitlines()[0]
-        return _fail(f"bad --topic: {first_line}", EXIT_USAGE)
+        # The message, then the query with a caret under the problem (no Markdown fences).
+        lines = [line for line in str(exc).splitlines() if line != "```"]
+        return _fail("bad --topic: " + "\n  ".join(lines), EXIT_USAGE)
     try:
         papers = await _fetch_preview(settings, source)
     except (SourceError, OSError) as exc:
@@ -218,21 +242,30 @@ async def _migrate(settings: Settings) -> int:
     try:
         async with await Store.open(settings.db_path) as store:
             version = await store.schema_version()
-    except (OSError, RuntimeError, ValueError) as exc:
-        return _fail(f"cannot migrate {settings.db_path}: {exc}", EXIT_FAILURE)
+    except StoreOpenError as exc:
+        return _fail(str(exc), exc.exit_code)
     print(f"{settings.db_path}: schema version {version}")
     return EXIT_OK
 
 
-async def _backup(settings: Settings, destination: Path) -> int:
-    if not settings.db_path.is_file():
-        return _fail(f"no database at {settings.db_path} (set PAPERBOT_DB)", EXIT_FAILURE)
+async def _backup(settings: Settings, destination: Path, force: bool) -> int:
+    database = settings.db_path
+    if not database.is_file():
+        return _fail(f"no database at {database} (set PAPERBOT_DB)", EXIT_USAGE)
     try:
-        async with await Store.open(settings.db_path, migrate=False) as store:
+        check_destination(database, destination, force=force)
+        async with await Store.open(database, migrate=False) as store:
             written = await store.backup(destination)
-    except (OSError, RuntimeError, ValueError) as exc:
-        return _fail(f"cannot back up to {destination}: {exc}", EXIT_FAILURE)
-    print(f"backed up {settings.db_path} to {written}")
+    except BackupRefused as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except StoreOpenError as exc:
+        return _fail(str(exc), exc.exit_code)
+    except (OSError, sqlite3.Error) as exc:
+        reason = (
+            unwritable_reason(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
+        )
+        return _fail(f"backup to {destination} failed: {reason}; nothing was written", EXIT_FAILURE)
+    print(f"backed up {database} to {written}")
     return EXIT_OK
 
 

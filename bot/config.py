@@ -18,6 +18,8 @@ DEFAULT_POLL_SECONDS = 600
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 DEFAULT_SEND_RATE = 20.0
 MAX_SEND_RATE = 45.0
+MIN_SEND_RATE = 0.1
+MAX_POLL_SECONDS = 86_400  # a day: Daily Papers changes every day, and the scheduler has limits
 
 
 class ConfigError(Exception):
@@ -51,11 +53,17 @@ class Settings:
             poll_seconds=_int_setting(
                 "PAPERBOT_POLL_SECONDS", get("PAPERBOT_POLL_SECONDS"), DEFAULT_POLL_SECONDS
             ),
-            hf_endpoint=_url_setting("HF_ENDPOINT", get("HF_ENDPOINT") or DEFAULT_HF_ENDPOINT),
+            hf_endpoint=_url_setting(
+                "HF_ENDPOINT", get("HF_ENDPOINT") or DEFAULT_HF_ENDPOINT, "https://huggingface.co"
+            ),
             feeds=_feeds_setting(get("PAPERBOT_FEEDS")),
             dev_guild=_guild_setting(get("PAPERBOT_DEV_GUILD")),
-            discord_api_base=_optional_url("DISCORD_API_BASE", get("DISCORD_API_BASE")),
-            discord_gateway_url=_optional_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL")),
+            discord_api_base=_optional_url(
+                "DISCORD_API_BASE", get("DISCORD_API_BASE"), "http://127.0.0.1:8080/api/v10"
+            ),
+            discord_gateway_url=_optional_url(
+                "DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), "ws://127.0.0.1:8080/"
+            ),
             log_level=_log_level(get("LOG_LEVEL")),
             # Discord allows 50 requests per second; only a local fake may be driven faster.
             send_rate=_rate_setting(
@@ -94,8 +102,11 @@ def _int_setting(name: str, raw: str | None, default: int) -> int:
         value = int(raw)
     except ValueError:
         value = 0
-    if value < 1:
-        raise ConfigError(f"{name} must be a whole number of seconds, at least 1 (got {raw!r})")
+    if not 1 <= value <= MAX_POLL_SECONDS:
+        raise ConfigError(
+            f"{name} must be a whole number of seconds from 1 to {MAX_POLL_SECONDS} (a day) "
+            f"(got {raw!r})"
+        )
     return value
 
 
@@ -103,31 +114,33 @@ def _rate_setting(raw: str | None, most: float) -> float:
     if raw is None:
         return DEFAULT_SEND_RATE
     problem = (
-        f"PAPERBOT_SEND_RATE must be messages per second, more than 0 and at most "
+        f"PAPERBOT_SEND_RATE must be messages per second, from {MIN_SEND_RATE:g} to "
         f"{most:g} (got {raw!r})"
     )
     try:
         value = float(raw)
     except ValueError:
         raise ConfigError(problem) from None
-    if not 0 < value <= most:
+    if not MIN_SEND_RATE <= value <= most:  # also refuses nan
         raise ConfigError(problem)
     return value
 
 
-def _url_setting(name: str, raw: str) -> str:
+def _url_setting(name: str, raw: str, example: str) -> str:
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL such as https://huggingface.co")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as {example} (got {raw!r})")
     return raw.rstrip("/")
 
 
-def _optional_url(name: str, raw: str | None) -> str | None:
+def _optional_url(name: str, raw: str | None, example: str) -> str | None:
     if raw is None:
         return None
+    schemes = ("ws", "wss") if example.startswith("ws") else ("http", "https")
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
-        raise ConfigError(f"{name} must be a URL such as http://127.0.0.1:8080/api/v10")
+    if parts.scheme not in schemes or not parts.netloc:
+        kind = "a ws(s)" if schemes[0] == "ws" else "an http(s)"
+        raise ConfigError(f"{name} must be {kind} URL such as {example} (got {raw!r})")
     return raw.rstrip("/") if parts.scheme.startswith("http") else raw
 
 

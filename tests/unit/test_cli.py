@@ -85,7 +85,7 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     absent = paperbot(
         "db", "backup", str(tmp_path / "x.db"), cwd=tmp_path, PAPERBOT_DB=str(tmp_path / "none.db")
     )
-    assert absent.returncode == 1
+    assert absent.returncode == 2
     assert "no database" in absent.stderr
 
 
