@@ -31,25 +31,34 @@ class MetaStore(Protocol):
 
 
 class PaperTree(app_commands.CommandTree[Any]):
-    """The one error path: user mistakes become an ephemeral message, the rest is logged."""
+    """Commands' errors take the one error path (`report_error`)."""
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        message = user_message(original)
-        if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error(
-                "command /%s failed (user %s, guild %s, channel %s)",
-                command,
-                interaction.user.id,
-                interaction.guild_id,
-                interaction.channel_id,
-                exc_info=original,
-            )
-            message = APOLOGY
-        await reply_ephemeral(interaction, message)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await report_error(interaction, original, f"command /{command}")
+
+
+async def report_error(
+    interaction: discord.Interaction[Any], error: BaseException, what: str
+) -> None:
+    """The one error path, for commands and buttons alike: a mistake of the user's (or a state
+    they can act on) becomes a private message to them; anything else is logged once, with
+    who, where and what, and they get a private apology."""
+    message = user_message(error)
+    if message is None:
+        log.error(
+            "%s failed (user %s, guild %s, channel %s)",
+            what,
+            interaction.user.id,
+            interaction.guild_id,
+            interaction.channel_id,
+            exc_info=error,
+        )
+        message = APOLOGY
+    await reply_ephemeral(interaction, message)
 
 
 def user_message(error: BaseException) -> str | None:

@@ -3,17 +3,15 @@ callback makes one core call and renders."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
 
-from bot.client import reply_ephemeral, user_message
+from bot.client import report_error
 from bot.core.saved import SavedService
-
-log = logging.getLogger(__name__)
+from bot.core.text import inert
 
 Interaction = discord.Interaction[Any]
 PaperLookup = Callable[[str], Awaitable[Any]]
@@ -47,21 +45,18 @@ def save_button_class(
             return cls(match["paper_id"])
 
         async def callback(self, interaction: Interaction) -> None:
+            # discord.py only logs a dynamic item's errors: they take the one path here.
             try:
                 paper = await lookup(self.paper_id)
                 name, added = await saved.save(interaction.user.id, paper)
+                text = (
+                    f"Saved to your “{inert(name)}”. See it with /saved list."
+                    if added
+                    else f"Already in your “{inert(name)}”."
+                )
+                await interaction.response.send_message(text, ephemeral=True)
             except Exception as exc:
-                message = user_message(exc)
-                if message is None:
-                    log.exception("saving %s failed", self.paper_id)
-                await reply_ephemeral(interaction, message or "Sorry, saving failed; try again.")
-                return
-            text = (
-                f"Saved to your “{name}”. See it with /saved list."
-                if added
-                else f"Already in your “{name}”."
-            )
-            await interaction.response.send_message(text, ephemeral=True)
+                await report_error(interaction, exc, f"button Save ({self.paper_id})")
 
     return SaveButton
 
@@ -70,7 +65,17 @@ PageLoader = Callable[[int], Awaitable[tuple[discord.Embed, Sequence[str], int]]
 SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
 
-class Pager(discord.ui.View):
+class PaperView(discord.ui.View):
+    """A view whose buttons' errors take the same path as commands' (`report_error`)."""
+
+    async def on_error(
+        self, interaction: Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        label = getattr(item, "label", None) or type(item).__name__
+        await report_error(interaction, error, f"button {label} of {type(self).__name__}")
+
+
+class Pager(PaperView):
     """Previous/next pages for the person who asked; Save buttons for the papers shown."""
 
     def __init__(
@@ -132,7 +137,7 @@ class Pager(discord.ui.View):
         await interaction.response.edit_message(embed=embed, view=self)
 
 
-class Confirm(discord.ui.View):
+class Confirm(PaperView):
     """Confirm / Cancel for the person who asked."""
 
     def __init__(self, owner_id: int, on_confirm: Callable[[], Awaitable[str]]) -> None:
@@ -151,13 +156,7 @@ class Confirm(discord.ui.View):
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, _button: discord.ui.Button[Any]) -> None:
         self.stop()
-        try:
-            text = await self._on_confirm()
-        except Exception as exc:
-            message = user_message(exc)
-            if message is None:
-                raise
-            text = message
+        text = await self._on_confirm()
         await interaction.response.edit_message(content=text, view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)

@@ -14,6 +14,7 @@ from bot import render_library
 from bot.core.paper_ids import parse_paper_id
 from bot.core.saved import SavedService
 from bot.core.search import SearchService
+from bot.core.text import inert
 from bot.views import Confirm, Pager
 from cogs.papers import paper_choices
 
@@ -49,7 +50,9 @@ class SavedCog(commands.GroupCog, group_name="saved", group_description="Your sa
         found = await self._search.show(paper)
         name, added = await self._saved.save(interaction.user.id, found, list_name, note)
         verb = "Saved" if added else "Already saved; note updated" if note else "Already saved"
-        await interaction.followup.send(f"{verb}: **{found.title}** in “{name}”.", ephemeral=True)
+        await interaction.followup.send(
+            f"{verb}: **{inert(found.title)}** in “{inert(name)}”.", ephemeral=True
+        )
 
     @app_commands.command(name="remove", description="Remove a paper from one of your lists")
     @app_commands.rename(list_name="list")
@@ -57,7 +60,7 @@ class SavedCog(commands.GroupCog, group_name="saved", group_description="Your sa
         self, interaction: Interaction, paper: str, list_name: ListName | None = None
     ) -> None:
         name = await self._saved.remove(interaction.user.id, _paper_id(paper), list_name)
-        await self._reply(interaction, f"Removed {_paper_id(paper)} from “{name}”.")
+        await self._reply(interaction, f"Removed {_paper_id(paper)} from “{inert(name)}”.")
 
     @app_commands.command(name="list", description="The papers in one of your lists")
     @app_commands.rename(list_name="list")
@@ -119,7 +122,7 @@ class SavedCog(commands.GroupCog, group_name="saved", group_description="Your sa
         self, interaction: Interaction, list_name: ListName, new_name: ListName
     ) -> None:
         old, new = await self._saved.rename(interaction.user.id, list_name, new_name)
-        await self._reply(interaction, f"Renamed “{old}” to “{new}”.")
+        await self._reply(interaction, f"Renamed “{inert(old)}” to “{inert(new)}”.")
 
     @app_commands.command(name="delete", description="Delete one of your lists (asks first)")
     @app_commands.rename(list_name="list")
@@ -129,10 +132,10 @@ class SavedCog(commands.GroupCog, group_name="saved", group_description="Your sa
 
         async def confirmed() -> str:
             count = await self._saved.delete(user_id, name)
-            return f"Deleted “{name}” and its {count} paper{'s' if count != 1 else ''}."
+            return f"Deleted “{inert(name)}” and its {count} paper{'s' if count != 1 else ''}."
 
         await interaction.response.send_message(
-            f"Delete your list “{name}” and everything in it? This cannot be undone.",
+            f"Delete your list “{inert(name)}” and everything in it? This cannot be undone.",
             view=Confirm(user_id, confirmed),
             ephemeral=True,
         )

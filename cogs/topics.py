@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -17,9 +18,25 @@ Interaction = discord.Interaction[Any]
 
 def _topic_id(value: str) -> int:
     digits = value.strip().lstrip("#")
-    if not digits.isdigit():
+    if not digits.isdigit() or not digits.isascii():
         raise UserError("Pick a topic from the list (or type its number).")
     return int(digits)
+
+
+def _may_manage(interaction: Interaction) -> Callable[[int], bool]:
+    """Whether the person has Manage Channels in a given channel of this server (its
+    overwrites included), from the cached guild: the topic's channel decides, not this one."""
+    member, guild = interaction.user, interaction.guild
+
+    def check(channel_id: int) -> bool:
+        if guild is None or not isinstance(member, discord.Member):
+            return False
+        channel = guild.get_channel(channel_id)
+        if channel is None:  # deleted: the server-wide permission decides
+            return member.guild_permissions.manage_channels
+        return channel.permissions_for(member).manage_channels
+
+    return check
 
 
 def _where(interaction: Interaction) -> tuple[int, int]:
@@ -73,20 +90,18 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
 
     @app_commands.command(name="remove", description="Stop following a topic")
     @app_commands.describe(topic="The topic to remove")
-    @app_commands.checks.has_permissions(manage_channels=True)
     async def remove(self, interaction: Interaction, topic: str) -> None:
         guild_id, _channel = _where(interaction)
-        removed = await self._topics.remove(guild_id, _topic_id(topic))
+        removed = await self._topics.remove(guild_id, _topic_id(topic), _may_manage(interaction))
         await interaction.response.send_message(
             render_topics.topic_removed(removed), ephemeral=True
         )
 
     @app_commands.command(name="resume", description="Resume a topic paused after an error")
     @app_commands.describe(topic="The paused topic")
-    @app_commands.checks.has_permissions(manage_channels=True)
     async def resume(self, interaction: Interaction, topic: str) -> None:
         guild_id, _channel = _where(interaction)
-        resumed = await self._topics.resume(guild_id, _topic_id(topic))
+        resumed = await self._topics.resume(guild_id, _topic_id(topic), _may_manage(interaction))
         await interaction.response.send_message(
             render_topics.topic_resumed(resumed), ephemeral=True
         )

@@ -111,20 +111,37 @@ def bibtex(items: Sequence[SavedItem]) -> str:
     return "\n".join(entries)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown file: a title's backtick or bracket never breaks its link."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def markdown(name: str, items: Sequence[SavedItem]) -> str:
-    lines = [f"# {name}", ""]
+    lines = [f"# {_md(name)}", ""]
     for item in items:
         box = "x" if item.status == "read" else " "
-        authors = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
+        authors = _md(", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else ""))
         year = f" ({item.published_at.year})" if item.published_at else ""
-        title = item.title.replace("[", "\\[").replace("]", "\\]")
+        title = _md(item.title)
         lines.append(
             f"- [{box}] [{title}](https://huggingface.co/papers/{item.paper_id}) — "
             f"{authors}{year} · arXiv:{item.paper_id}"
         )
         if item.note:
-            lines.extend(f"  > {line}" for line in item.note.splitlines())
+            lines.extend(f"  > {_md(line)}" for line in item.note.splitlines())
     return "\n".join(lines) + "\n"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet never runs as a formula: OWASP's advice for CSV injection is to
+    put a single quote before a cell that starts with = + - @, a tab or a carriage return."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def csv_text(items: Sequence[SavedItem]) -> str:
@@ -135,12 +152,12 @@ def csv_text(items: Sequence[SavedItem]) -> str:
         writer.writerow(
             [
                 item.paper_id,
-                item.title,
-                "; ".join(item.authors),
+                _cell(item.title),
+                _cell("; ".join(item.authors)),
                 item.published_at.year if item.published_at else "",
                 f"https://arxiv.org/abs/{item.paper_id}",
                 item.status,
-                item.note or "",
+                _cell(item.note or ""),
                 item.saved_at.isoformat(),
             ]
         )

@@ -174,6 +174,7 @@ def _field(field: str | None) -> str:
 
 def _lex(text: str) -> list[_Token]:
     tokens: list[_Token] = []
+    skipped: list[int] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -202,8 +203,16 @@ def _lex(text: str) -> list[_Token]:
                 continue
             elif chunk == "NOT":
                 tokens.append(_Token("NEG", chunk, start))
+            elif not words(chunk) and ":" not in chunk:
+                # An emoji or a dash among words says nothing to look for: leave it out
+                # ("🚀 diffusion" is "diffusion"); a query of nothing else is refused below.
+                skipped.append(start)
             else:
                 tokens.extend(_field_or_word(text, chunk, start))
+    if skipped and not any(t.kind in ("WORD", "PHRASE") for t in tokens):
+        raise QueryError(
+            _pointer(text, skipped[0], "This word has no letters or digits to look for")
+        )
     return tokens
 
 

@@ -10,6 +10,7 @@ from bot.core.errors import UserError
 from bot.core.export import Format, export
 from bot.core.models import Paper, SavedItem, SavedList
 from bot.core.saved_store import SavedStore
+from bot.core.text import inert
 
 DEFAULT_LIST = "Reading list"
 MAX_NAME = 50
@@ -67,7 +68,7 @@ class SavedService:
     async def remove(self, user_id: int, paper_id: str, list_raw: str | None) -> str:
         name = list_name(list_raw)
         if not await self._saved.remove(user_id, name, paper_id):
-            raise UserError(f"{paper_id} is not in your list “{name}”.")
+            raise UserError(f"{paper_id} is not in your list “{inert(name)}”.")
         return name
 
     async def page(
@@ -140,4 +141,4 @@ class SavedService:
 
     @staticmethod
     def _no_list(name: str) -> str:
-        return f"You have no list called “{name}”. /saved lists shows yours."
+        return f"You have no list called “{inert(name)}”. /saved lists shows yours."

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from bot.core.errors import UserError
 from bot.core.models import Paper, SavedItem, SavedList
 from bot.core.store import Store, from_iso, scalar_in, to_iso
+from bot.core.text import inert
 
 MAX_LISTS = 50
 MAX_ITEMS = 10_000
@@ -59,8 +60,8 @@ class SavedStore:
             )
             if items >= MAX_ITEMS:
                 raise SavedLimitError(
-                    f"“{list_name}” already holds {MAX_ITEMS:,} papers, the most a list can. "
-                    "Save to another list."
+                    f"“{inert(list_name)}” already holds {MAX_ITEMS:,} papers, the most a list "
+                    "can. Save to another list."
                 )
             published = paper.published_at or paper.submitted_at or paper.first_seen
             await conn.execute(
@@ -147,7 +148,7 @@ class SavedStore:
     async def rename(self, user_id: int, old: str, new: str) -> bool:
         async with self._store.transaction() as conn:
             if old.lower() != new.lower() and await self._list_id(conn, user_id, new) is not None:
-                raise UserError(f"You already have a list called “{new}”.")
+                raise UserError(f"You already have a list called “{inert(new)}”.")
             cursor = await conn.execute(
                 "UPDATE saved_lists SET name = ? WHERE user_id = ? AND name = ?",
                 (new, user_id, old),

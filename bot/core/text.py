@@ -54,6 +54,15 @@ STOPWORDS = frozenset(
 MEANING_PREFIXES = frozenset({"non", "un", "anti", "pseudo", "quasi"})
 
 
+_MARKDOWN = re.compile(r"([\\`*_~|>#\[\]()<@-])")
+
+
+def inert(text: str) -> str:
+    """`text` with Markdown and mention syntax escaped, to echo a user's or a paper's words in a
+    reply: a title's [text](url) shows as written, never as a masked link."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def fold(text: str) -> str:
     """Lower case without accents: "Schrödinger" → "schrodinger"."""
     return _strip_accents(text).lower()

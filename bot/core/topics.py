@@ -30,6 +30,8 @@ VOCABULARY_SECONDS = 600.0
 
 Clock = Callable[[], datetime]
 FindPaper = Callable[[str], Awaitable[Paper]]
+MayManage = Callable[[int], bool]  # whether the person may manage the channel with this id
+NO_SUCH_TOPIC = "There is no such topic in this server. Pick one from the list."
 
 
 class WordCounts(Protocol):
@@ -192,20 +194,33 @@ class TopicService:
                 self._on_queued()
         return AddedTopic(topic, query, len(hits), backfilled)
 
+    async def _managed_topic(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
+        # SQLite integers are 64-bit: a larger id names no topic.
+        topic = await self._topics.get_topic(guild_id, topic_id) if topic_id < 2**63 else None
+        if topic is None:
+            raise UserError(NO_SUCH_TOPIC)
+        # The permission that counts is in the topic's channel, not where the command was typed.
+        if not may_manage(topic.channel_id):
+            raise UserError(
+                f"You need the Manage Channels permission in <#{topic.channel_id}> to change "
+                "its topics."
+            )
+        return topic
+
     async def topics_of(self, guild_id: int, channel_id: int | None) -> list[Topic]:
         return await self._topics.topics(guild_id, channel_id)
 
-    async def remove(self, guild_id: int, topic_id: int) -> Topic:
+    async def remove(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
+        """Unsubscribe, if the person may manage the topic's own channel (`may_manage`)."""
+        await self._managed_topic(guild_id, topic_id, may_manage)
         removed = await self._topics.remove_topic(guild_id, topic_id)
         if removed is None:
-            raise UserError("There is no such topic in this server. Pick one from the list.")
+            raise UserError(NO_SUCH_TOPIC)
         self._invalidate()
         return removed
 
-    async def resume(self, guild_id: int, topic_id: int) -> Topic:
-        topic = await self._topics.get_topic(guild_id, topic_id)
-        if topic is None:
-            raise UserError("There is no such topic in this server. Pick one from the list.")
+    async def resume(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
+        topic = await self._managed_topic(guild_id, topic_id, may_manage)
         if not await self._topics.resume_channel(guild_id, topic.channel_id):
             raise UserError("That topic's channel is not paused; nothing to resume.")
         self._on_queued()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
+from markdown_it import MarkdownIt
 
 from bot.core.export import bibtex, bibtex_key, export, tex_escape
 from bot.core.models import SavedItem
@@ -72,3 +73,39 @@ def test_other_formats() -> None:
     name, data = export("My List!", entries, "json")
     assert json.loads(data)["papers"][0]["arxiv_id"] == "2501.00001"
     assert name == "my-list.json"
+
+
+def test_a_hostile_title_cannot_break_the_markdown_export() -> None:
+    hostile = "Code `x` and [click](https://evil.example) *now* <b>"
+    entries = [item("2501.00002", hostile, "A`B", note="`tick` [x](y)")]
+    _name, data = export("[List](https://evil.example)", entries, "markdown")
+    tokens = MarkdownIt().parse(data.decode())
+    links = [
+        (child.attrs["href"], "".join(c.content for c in t.children or [] if c.type == "text"))
+        for t in tokens
+        if t.type == "inline"
+        for child in t.children or []
+        if child.type == "link_open"
+    ]
+    # One link per paper, to the paper, whatever the title holds; no link from the list name.
+    assert [href for href, _text in links] == ["https://huggingface.co/papers/2501.00002"]
+    rendered = MarkdownIt().render(data.decode())
+    assert "evil.example" not in rendered.replace("https://evil.example)", "")
+    assert "<code>" not in rendered
+    assert "Code `x` and [click](https://evil.example) *now* &lt;b&gt;" in rendered
+
+
+def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
+    entries = [
+        item("2501.00003", '=HYPERLINK("https://evil.example","x")', "+Ada", note="@SUM(A1)"),
+        item("2501.00004", "-2+3", "\tTab", note="\rCR"),
+        item("2501.00005", "A normal title", "Ada", note="fine"),
+    ]
+    _name, data = export("L", entries, "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
+    for row in rows:
+        for column in ("title", "authors", "note"):
+            assert not row[column].startswith(("=", "+", "-", "@", "\t", "\r")), row[column]
+    assert rows[0]["title"] == '\'=HYPERLINK("https://evil.example","x")'
+    assert rows[1]["note"] == "'\rCR"
+    assert rows[2]["title"] == "A normal title"
