@@ -14,6 +14,7 @@ import yarl
 
 from bot.client import PaperBot
 from bot.config import Settings
+from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import StoreOpenError
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.outbox import Outbox, Pace
@@ -123,11 +124,13 @@ def build(
     """Wire the services together; the one place that knows every concrete class."""
     source = HFSource(http, settings.hf_endpoint, policy=retry_policy(settings.poll_seconds))
     topic_store = TopicStore(store)
+    deliveries = DeliveryStore(store)
     search_store = SearchStore(store)
     search = SearchService(store, search_store, source, clock=clock)
     topics = TopicService(
         store,
         topic_store,
+        deliveries,
         words=search_store,
         find_paper=search.show,
         on_queued=lambda: outbox.wake(),
@@ -147,7 +150,7 @@ def build(
         settings.feeds,
         clock(),
         lambda: scheduler.next_run(POLL_JOB),
-        topic_store,
+        deliveries,
         store.health,
     )
     saved = SavedService(SavedStore(store), clock=clock)
@@ -164,7 +167,7 @@ def build(
         dev_guild=settings.dev_guild,
     )
     transport = DiscordTransport(bot, save_button)
-    outbox = Outbox(topic_store, transport, pace=Pace(per_second=settings.send_rate), clock=clock)
+    outbox = Outbox(deliveries, transport, pace=Pace(per_second=settings.send_rate), clock=clock)
     return bot, outbox
 
 

@@ -143,6 +143,35 @@ def paper_links(paper: Paper, view: discord.ui.View | None = None) -> discord.ui
     return view
 
 
+EMBED_TEXT_LIMIT = 6000  # Discord's limit on all embed text of one message
+
+
+def bundle_embeds(entries: Sequence[tuple[Paper, Sequence[str]]]) -> list[discord.Embed]:
+    """Several papers for one channel as one message: a compact card each (title, summary,
+    upvotes, links, matched topics), all within Discord's 6,000 characters of embed text."""
+    budget = (EMBED_TEXT_LIMIT - 200) // max(len(entries), 1)
+    embeds = []
+    for n, (paper, topics) in enumerate(entries, start=1):
+        title = cut(escape(paper.title), min(TITLE_LIMIT, budget // 3))
+        links = [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
+        if paper.github_repo:
+            links.append(f"[Code]({paper.github_repo})")
+        line = f"▲ {paper.upvotes:,} · " + " · ".join(links)
+        listed = ", ".join(t.replace("`", "") for t in topics)
+        footer = cut(f"{n}. arXiv {paper.id}" + (f" · {listed}" if listed else ""), 200)
+        room = budget - len(title) - len(footer) - len(line) - 2
+        summary = cut(escape(paper.ai_summary or paper.abstract or "No abstract."), max(room, 0))
+        embed = discord.Embed(
+            title=title,
+            url=paper.hf_url,
+            description=f"{summary}\n{line}" if summary else line,
+            colour=BRAND_COLOUR,
+        )
+        embed.set_footer(text=footer)
+        embeds.append(embed)
+    return embeds
+
+
 def digest_embed(papers: Sequence[Paper], more: int, topics: Sequence[str]) -> discord.Embed:
     """One message for a channel's digest: a compact line per paper, then the count of the rest."""
     lines = []

@@ -30,7 +30,19 @@ class DiscordTransport:
             view.add_item(self._save(paper.id, "Save"))
         view = render.paper_links(paper, view)
         return await self._send(
-            channel_id, embed=render.paper_embed(paper, topics), view=view, nonce=nonce
+            channel_id, embeds=[render.paper_embed(paper, topics)], view=view, nonce=nonce
+        )
+
+    async def send_bundle(
+        self, channel_id: int, entries: Sequence[tuple[Paper, Sequence[str]]], *, nonce: str
+    ) -> int:
+        view = None
+        if self._save is not None:
+            view = discord.ui.View(timeout=None)
+            for n, (paper, _topics) in enumerate(entries, start=1):
+                view.add_item(self._save(paper.id, f"Save {n}"))
+        return await self._send(
+            channel_id, embeds=render.bundle_embeds(entries), view=view, nonce=nonce
         )
 
     async def send_digest(
@@ -48,14 +60,14 @@ class DiscordTransport:
             for n, paper in enumerate(papers[:10], start=1):
                 view.add_item(self._save(paper.id, f"Save {n}"))
         return await self._send(
-            channel_id, embed=render.digest_embed(papers, more, topics), view=view, nonce=nonce
+            channel_id, embeds=[render.digest_embed(papers, more, topics)], view=view, nonce=nonce
         )
 
     async def _send(
         self,
         channel_id: int,
         *,
-        embed: discord.Embed,
+        embeds: list[discord.Embed],
         view: discord.ui.View | None = None,
         nonce: str,
     ) -> int:
@@ -64,11 +76,11 @@ class DiscordTransport:
         try:
             if view is None:
                 message = await channel.send(
-                    embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
+                    embeds=embeds, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
                 )
             else:
                 message = await channel.send(
-                    embed=embed,
+                    embeds=embeds,
                     view=view,
                     allowed_mentions=discord.AllowedMentions.none(),
                     nonce=nonce,

@@ -1,12 +1,16 @@
-"""The sender's loop over the outbox: paced, retried with backoff, never silently dropped.
+"""The sender's loop over the outbox: packed, paced, retried with backoff, never silently dropped.
 
-Matching writes deliveries; this loop sends what is due, one message at a time, at a global
-pace safely under Discord's limits, taking channels in turn so that a fan-out to many channels
-never bursts into one. A sent delivery is marked right after Discord accepts it. Every message
-carries a nonce derived from its deliveries, so a repeat of it that Discord already accepted
-(after a crash, or a record the store could not take) is dropped by Discord itself. A refused
-channel (403) or a gone one (404) is paused with the reason; other failures are retried with
-exponential backoff and, after the last attempt, kept as undeliverable for an admin to see.
+Matching writes deliveries; this loop sends what is due. Several papers due for one channel go
+as one message (up to Discord's ten embeds); one paper alone gets the full card; a digest
+channel gets its digest. Channels are served side by side, each in order, under one global
+pace (`PAPERBOT_SEND_RATE`, a ceiling below Discord's 50 requests per second); discord.py
+keeps each channel within its own bucket (5 messages per 5 s) from Discord's rate-limit
+headers, waiting instead of being refused. A sent delivery is marked right after Discord
+accepts it. Every message carries a nonce derived from its deliveries, so a repeat of it that
+Discord already accepted (after a crash, or a record the store could not take) is dropped by
+Discord itself. A refused channel (403) or a gone one (404) is paused with the reason; other
+failures are retried with exponential backoff and, after the last attempt, kept as
+undeliverable for an admin to see.
 
 When the store cannot write (a full disk), nothing more is sent: what Discord accepted waits in
 memory for its record, out of every batch, and the loop backs off until the store takes it.
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 DIGEST_ENTRIES = 10
+BUNDLE = 10  # papers in one message: Discord allows ten embeds
+SENDERS = 16  # channels served at once
 IDLE_WAIT = 30.0
 ERROR_PAUSE = 5.0
 STORE_RETRY_FIRST = 1.0  # then doubling while the store stays unwritable
@@ -38,6 +44,7 @@ STORE_RETRY_MAX = 30.0
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+Entry = tuple[Paper, Sequence[str]]  # a paper and the topics of the channel it matched
 
 
 class DeliveryFailed(Exception):
@@ -59,6 +66,10 @@ class Transport(Protocol):
         self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
     ) -> int: ...
 
+    async def send_bundle(
+        self, channel_id: int, entries: Sequence[Entry], *, nonce: str
+    ) -> int: ...
+
     async def send_digest(
         self,
         channel_id: int,
@@ -70,16 +81,8 @@ class Transport(Protocol):
     ) -> int: ...
 
 
-def nonce_for(ids: Sequence[int]) -> str:
-    """The message's nonce: the same for the same deliveries, at most Discord's 25 characters."""
-    if len(ids) == 1:
-        return f"pb{ids[0]}"
-    digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()
-    return f"pbd{digest[:20]}"
-
-
 class OutboxStore(Protocol):
-    async def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]: ...
+    async def due_deliveries(self, now: datetime) -> list[Delivery]: ...
 
     async def next_due(self) -> datetime | None: ...
 
@@ -92,17 +95,68 @@ class OutboxStore(Protocol):
     async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> None: ...
 
 
+def nonce_for(ids: Sequence[int]) -> str:
+    """The message's nonce: the same for the same deliveries, at most Discord's 25 characters."""
+    if len(ids) == 1:
+        return f"pb{ids[0]}"
+    digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()
+    return f"pbd{digest[:20]}"
+
+
 @dataclass(frozen=True, slots=True)
 class Pace:
     """How fast the outbox sends: messages per second overall, and the retry backoff."""
 
-    per_second: float = 20.0
+    per_second: float = 40.0
     backoff_base: float = 30.0
     backoff_max: float = 3600.0
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What one Discord message carries: a card, a bundle of papers, or a digest."""
+
+    channel_id: int
+    deliveries: tuple[Delivery, ...]
+    kind: Literal["card", "bundle", "digest"]
+
+
+def messages(due: Sequence[Delivery]) -> dict[int, list[Message]]:
+    """Each channel's messages, in order: its digest (all its due digest papers), then its
+    other papers ten at a time (one paper alone is a card)."""
+    by_channel: dict[int, tuple[list[Delivery], list[Delivery]]] = {}
+    for delivery in due:
+        digest, instant = by_channel.setdefault(delivery.channel_id, ([], []))
+        (digest if delivery.digest else instant).append(delivery)
+    planned: dict[int, list[Message]] = {}
+    for channel_id, (digest, instant) in by_channel.items():
+        found = planned[channel_id] = []
+        if digest:
+            found.append(Message(channel_id, tuple(digest), "digest"))
+        for start in range(0, len(instant), BUNDLE):
+            chunk = tuple(instant[start : start + BUNDLE])
+            found.append(Message(channel_id, chunk, "card" if len(chunk) == 1 else "bundle"))
+    return planned
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Throttle:
+    """One pace for every sender at once: sends start at least `1 / rate` seconds apart."""
+
+    def __init__(self, rate: float, sleep: Sleep) -> None:
+        self._gap = 1.0 / rate
+        self._sleep = sleep
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self._gap
+        if slot > now:
+            await self._sleep(slot - now)
 
 
 class Outbox:
@@ -120,8 +174,8 @@ class Outbox:
         self._pace = pace or Pace()
         self._clock = clock
         self._sleep = sleep
+        self._throttle = Throttle(self._pace.per_second, sleep)
         self._wake = asyncio.Event()
-        self._last_send = 0.0
         # Sent, but the store could not record it yet: delivery ids → Discord's message id.
         self._unrecorded: dict[tuple[int, ...], int] = {}
         self._store_retry = STORE_RETRY_FIRST
@@ -161,29 +215,36 @@ class Outbox:
             async with asyncio.timeout(wait):
                 await self._wake.wait()
 
-    async def drain(self, batch: int = 100) -> int:
+    async def drain(self) -> int:
         """Send one batch of due deliveries; returns how many messages went out.
 
         Raises `StoreUnwritable` while the store cannot record what was sent.
         """
         await self._record_unrecorded()
-        due = await self._store.due_deliveries(self._clock(), batch)
-        paused: set[int] = set()
+        planned = messages(await self._store.due_deliveries(self._clock()))
+        senders = asyncio.Semaphore(SENDERS)
+        stopped: list[StoreUnwritable] = []
         sent = 0
-        digests: dict[int, list[Delivery]] = {}
-        for delivery in due:
-            if delivery.digest:
-                digests.setdefault(delivery.channel_id, []).append(delivery)
-        for delivery in due:
-            if delivery.channel_id in paused:
-                continue
-            group = [delivery]
-            if delivery.digest:
-                group = digests.pop(delivery.channel_id, [])
-                if not group:
-                    continue
-            if await self._send(group, paused):
-                sent += 1
+
+        async def serve(channel: list[Message]) -> None:
+            nonlocal sent
+            async with senders:
+                for message in channel:
+                    if stopped:
+                        return
+                    try:
+                        outcome = await self._send(message)
+                    except StoreUnwritable as exc:
+                        stopped.append(exc)
+                        return
+                    if outcome == "sent":
+                        sent += 1
+                    elif outcome == "paused":
+                        return
+
+        await asyncio.gather(*(serve(channel) for channel in planned.values()))
+        if stopped:
+            raise stopped[0]
         return sent
 
     async def _record_unrecorded(self) -> None:
@@ -191,13 +252,14 @@ class Outbox:
             await self._store.mark_sent(ids, message_id, self._clock())
             del self._unrecorded[ids]
 
-    async def _send(self, group: list[Delivery], paused: set[int]) -> bool:
+    async def _send(self, message: Message) -> Literal["sent", "failed", "paused"]:
+        group = message.deliveries
         first = group[0]
         ids = tuple(d.id for d in group)
         nonce = nonce_for(ids)
-        await self._pace_wait()
+        await self._throttle.wait()
         try:
-            if first.digest:
+            if message.kind == "digest":
                 papers = [d.paper for d in group]
                 topics = sorted({t for d in group for t in d.topics})
                 message_id = await self._transport.send_digest(
@@ -207,61 +269,57 @@ class Outbox:
                     topics,
                     nonce=nonce,
                 )
+            elif message.kind == "bundle":
+                entries = [(d.paper, d.topics) for d in group]
+                message_id = await self._transport.send_bundle(
+                    first.channel_id, entries, nonce=nonce
+                )
             else:
                 message_id = await self._transport.send_card(
                     first.channel_id, first.paper, first.topics, nonce=nonce
                 )
         except DeliveryFailed as failure:
-            await self._failed(group, failure, paused)
-            return False
+            return await self._failed(group, failure)
         try:
             await self._store.mark_sent(ids, message_id, self._clock())
         except StoreUnwritable:
             # Discord has it: never send it again, only record it once the store can.
             self._unrecorded[ids] = message_id
             raise
-        return True
+        return "sent"
 
     async def _failed(
-        self, group: list[Delivery], failure: DeliveryFailed, paused: set[int]
-    ) -> None:
+        self, group: Sequence[Delivery], failure: DeliveryFailed
+    ) -> Literal["failed", "paused"]:
         first, now = group[0], self._clock()
         ids = [d.id for d in group]
         if failure.kind in ("forbidden", "gone"):
-            paused.add(first.channel_id)
             await self._store.pause_channel(first.channel_id, failure.reason, now)
             log.warning("paused channel %s: %s", first.channel_id, failure.reason)
-            return
+            return "paused"
         attempts = first.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             await self._store.mark_failed(ids, failure.reason, None, now)
             log.error(
-                "gave up on paper %s for channel %s after %d attempts: %s",
-                first.paper.id,
+                "gave up on %d paper(s) for channel %s after %d attempts: %s",
+                len(ids),
                 first.channel_id,
                 attempts,
                 failure.reason,
             )
-            return
+            return "failed"
         retry_at = now + timedelta(seconds=self.backoff(attempts))
         await self._store.mark_failed(ids, failure.reason, retry_at, now)
         log.warning(
-            "could not post paper %s to channel %s (%s); attempt %d, next at %s",
-            first.paper.id,
+            "could not post %d paper(s) to channel %s (%s); attempt %d, next at %s",
+            len(ids),
             first.channel_id,
             failure.reason,
             attempts,
             retry_at.strftime("%H:%M:%S"),
         )
+        return "failed"
 
     def backoff(self, attempts: int) -> float:
         base = min(self._pace.backoff_base * 2.0 ** (attempts - 1), self._pace.backoff_max)
         return base * random.uniform(0.8, 1.2)
-
-    async def _pace_wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        gap = 1.0 / self._pace.per_second
-        wait = self._last_send + gap - loop.time()
-        if wait > 0:
-            await self._sleep(wait)
-        self._last_send = loop.time()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import UserError
 from bot.core.explain import evidence, explain, match_share
 from bot.core.matching import doc_of, matches
@@ -130,6 +131,7 @@ class TopicService:
         self,
         store: Store,
         topics: TopicStore,
+        deliveries: DeliveryStore,
         *,
         words: WordCounts | None = None,
         find_paper: FindPaper | None = None,
@@ -138,6 +140,7 @@ class TopicService:
     ) -> None:
         self._store = store
         self._topics = topics
+        self._deliveries = deliveries
         self._words = words
         self._find_paper = find_paper
         self._on_queued = on_queued
@@ -189,7 +192,7 @@ class TopicService:
                 for p in newest
                 if p.upvotes >= min_upvotes
             ]
-            backfilled = await self._topics.queue(queued, now)
+            backfilled = await self._deliveries.queue(queued, now)
             if backfilled:
                 self._on_queued()
         return AddedTopic(topic, query, len(hits), backfilled)
@@ -221,7 +224,7 @@ class TopicService:
 
     async def resume(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
         topic = await self._managed_topic(guild_id, topic_id, may_manage)
-        if not await self._topics.resume_channel(guild_id, topic.channel_id):
+        if not await self._deliveries.resume_channel(guild_id, topic.channel_id):
             raise UserError("That topic's channel is not paused; nothing to resume.")
         self._on_queued()
         return topic
@@ -267,7 +270,7 @@ class TopicService:
         doc = doc_of(found, vocabulary=await self.vocabulary())
         record = None
         if channel_id is not None:
-            record = await self._topics.delivery_record(channel_id, found.id)
+            record = await self._deliveries.delivery_record(channel_id, found.id)
         asked = [(parsed, _same_query(parsed, channel_topics))] if parsed else []
         asked += [(parse(t.query), t) for t in channel_topics if not parsed]
         return [

@@ -429,6 +429,15 @@ class FakeDiscord:
         result: dict[str, Any] = await self.wait_until(answered, timeout)
         return result
 
+    def papers_posted(self, channel_name: str) -> list[str]:
+        """The paper ids of every card shown in a channel, a bundle's cards each, in order."""
+        return [
+            embed["url"].rsplit("/", 1)[1]
+            for message in self.posts(channel_name)
+            for embed in message.get("embeds", [])
+            if "/papers/" in embed.get("url", "")
+        ]
+
     def posts(self, channel_name: str) -> list[dict[str, Any]]:
         return list(self.messages.get(self.channel(channel_name).id, []))
 

@@ -13,7 +13,7 @@ from tests.e2e.fake_hf import FakeHF, make_item
 
 
 def posted_ids(bot: RunningBot, channel: str) -> list[str]:
-    return [m["embeds"][0]["url"].rsplit("/", 1)[1] for m in bot.discord.posts(channel)]
+    return bot.discord.papers_posted(channel)
 
 
 async def add_topic(
@@ -46,7 +46,10 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
             upvotes=12,
             github="https://github.com/a/b",
             stars=77,
-        ),
+        )
+    )
+    (card,) = await bot.discord.wait_messages("papers", 1)  # alone: the full card
+    bot.hf.add(
         make_item("2611.00004", "Diffusion for proteins"),
         make_item("2611.00005", "A survey of diffusion models"),
         make_item("2611.00006", "Transformers for tables"),
@@ -55,7 +58,6 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
     await bot.polls(2)
     assert sorted(posted_ids(bot, "papers")) == ["2611.00003", "2611.00004"]
 
-    card = next(m for m in bot.discord.posts("papers") if "2611.00003" in m["embeds"][0]["url"])
     embed = card["embeds"][0]
     assert embed["title"] == "Video diffusion at scale"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -104,8 +106,8 @@ async def test_hf_down_for_several_polls_then_everything_owed_is_posted(bot: Run
     )
     assert bot.discord.posts("papers") == []
     bot.hf.recover()
-    posts = await bot.discord.wait_messages("papers", 3)
-    assert len({p["embeds"][0]["url"] for p in posts}) == 3
+    (post,) = await bot.discord.wait_messages("papers", 1)  # three papers due at once: one message
+    assert len({e["url"] for e in post["embeds"]}) == 3
 
 
 async def test_a_refused_channel_is_paused_with_its_reason_while_others_go_on(
@@ -150,8 +152,9 @@ async def test_a_refused_channel_is_paused_with_its_reason_while_others_go_on(
     assert any(c["value"] == str(topic_id) for c in answer["data"]["choices"])
     reply = await bot.command("admin", "secret", "topic resume", {"topic": str(topic_id)})
     assert "Resumed" in reply["content"]
-    posts = await bot.discord.wait_messages("secret", 2)
-    assert sorted(p["embeds"][0]["url"][-10:] for p in posts) == ["2611.00020", "2611.00021"]
+    (post,) = await bot.discord.wait_messages("secret", 1)  # what waited goes out together
+    assert sorted(bot.discord.papers_posted("secret")) == ["2611.00020", "2611.00021"]
+    assert len(post["embeds"]) == 2
 
 
 async def test_members_without_manage_channels_are_refused(bot: RunningBot) -> None:
@@ -214,7 +217,7 @@ async def test_fan_out_500_deliveries_to_100_channels_exactly_once(
         fake_hf.add(*(make_item(f"2611.{900 + i:05d}", f"Fanout study {i}") for i in range(5)))
         await bot.start()
         await discord.wait_until(
-            lambda: sum(len(discord.posts(c.name)) for c in feeds) >= 500, timeout=60
+            lambda: sum(len(discord.papers_posted(c.name)) for c in feeds) >= 500, timeout=60
         )
         await bot.polls(1)
         assert await bot.stop() == 0
@@ -244,7 +247,7 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_shows_no_repeat(
         fake_hf.add(*(make_item(f"2611.{950 + i:05d}", f"Fanout study {i}") for i in range(5)))
 
         def total() -> int:
-            return sum(len(discord.posts(c.name)) for c in feeds)
+            return sum(len(discord.papers_posted(c.name)) for c in feeds)
 
         bot_process.start()
         await eventually(lambda: total() >= 150, 60, "150 posts")
@@ -255,25 +258,14 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_shows_no_repeat(
 
         bot_process.start()
         await eventually(
-            lambda: (
-                len(
-                    {
-                        (m["channel_id"], m["embeds"][0]["url"])
-                        for c in feeds
-                        for m in discord.posts(c.name)
-                    }
-                )
-                >= 500
-            ),
+            lambda: len({(c.id, p) for c in feeds for p in discord.papers_posted(c.name)}) >= 500,
             90,
             "all 500 deliveries",
         )
         await eventually(lambda: _all_sent(db), 20, "the outbox to empty")
         bot_process.signal(signal.SIGTERM)
         assert await bot_process.wait() == 0
-        pairs = Counter(
-            (m["channel_id"], m["embeds"][0]["url"]) for c in feeds for m in discord.posts(c.name)
-        )
+        pairs = Counter((c.id, p) for c in feeds for p in discord.papers_posted(c.name))
         assert len(pairs) == 500
         repeated = sum(n - 1 for n in pairs.values())
         assert repeated == 0, f"{repeated} messages were shown twice"
@@ -390,3 +382,48 @@ async def test_topic_test_with_a_paper_says_why_it_was_not_posted_here(bot: Runn
     reply = await bot.command("member", "papers", "topic test", {})
     assert reply["flags"] & 64
     assert "Give a `query` to try, a `paper` to check, or both." in reply["content"]
+
+
+async def test_several_papers_due_at_once_reach_a_channel_as_one_message(bot: RunningBot) -> None:
+    await bot.start()
+    await add_topic(bot, "papers", "diffusion")
+    titles = ["Diffusion for molecules", "Diffusion for music", "Diffusion for maps"]
+    bot.hf.add(*(make_item(f"2611.{70 + i:05d}", t, upvotes=i) for i, t in enumerate(titles)))
+    (post,) = await bot.discord.wait_messages("papers", 1)
+    assert [e["title"] for e in post["embeds"]] == titles
+    second = post["embeds"][1]
+    assert second["url"] == "https://huggingface.co/papers/2611.00071"
+    assert "[arXiv](https://arxiv.org/abs/2611.00071)" in second["description"]
+    assert "[PDF](https://arxiv.org/pdf/2611.00071)" in second["description"]
+    assert second["footer"]["text"] == "2. arXiv 2611.00071 · diffusion"
+    assert sum(len(str(e)) for e in post["embeds"]) < 7000
+    buttons = [b for row in post["components"] for b in row["components"]]
+    assert [b["label"] for b in buttons] == ["Save 1", "Save 2", "Save 3"]
+    assert post["allowed_mentions"] == {"parse": []}
+
+    clicked = await bot.discord.click("member", post, "paper:save:2611.00071")
+    reply = (await bot.discord.wait_callback(clicked))["data"]
+    assert reply["flags"] & 64
+    assert "Saved to your “Reading list”" in reply["content"]
+    listed = await bot.command("member", "papers", "saved list")
+    assert "Diffusion for music" in listed["embeds"][0]["description"]
+    await bot.polls(2)
+    assert len(bot.discord.posts("papers")) == 1
+
+
+async def test_a_busy_channel_waits_for_its_own_bucket_instead_of_being_refused(
+    fake_hf: FakeHF, tmp_path: Any
+) -> None:
+    # 60 papers for one channel: six messages of ten, past its 5-per-5-s bucket. discord.py
+    # reads the fake's X-RateLimit headers and waits for the reset: no 429, nothing lost.
+    async with FakeDiscord(time_scale=0.1) as discord:
+        bot = RunningBot(discord, fake_hf, bot_settings_for(discord, fake_hf, tmp_path))
+        await seed_topics(bot.db, discord.guild_id, [(discord.channel("papers").id, "busy")])
+        fake_hf.add(*(make_item(f"2611.{800 + i:05d}", f"Busy study {i}") for i in range(60)))
+        await bot.start()
+        await discord.wait_until(lambda: len(discord.papers_posted("papers")) >= 60, timeout=30)
+        assert await bot.stop() == 0
+    posts = discord.posts("papers")
+    assert [len(p["embeds"]) for p in posts] == [10] * 6
+    assert sorted(discord.papers_posted("papers")) == [f"2611.{800 + i:05d}" for i in range(60)]
+    assert [r.status for r in discord.requests if "/messages" in r.path] == [200] * 6

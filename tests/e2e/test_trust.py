@@ -29,9 +29,7 @@ def disk(tmp_path: Path) -> Iterator[SmallDisk]:
 
 
 def posted(discord: FakeDiscord, channels: list[Any]) -> Counter[tuple[str, str]]:
-    return Counter(
-        (m["channel_id"], m["embeds"][0]["url"]) for c in channels for m in discord.posts(c.name)
-    )
+    return Counter((c.id, p) for c in channels for p in discord.papers_posted(c.name))
 
 
 async def test_a_full_disk_mid_fan_out_never_repeats_a_post_and_resumes_by_itself(

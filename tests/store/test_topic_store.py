@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.delivery_store import DeliveryStore
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
 from bot.core.topic_store import (
@@ -61,12 +62,12 @@ async def test_a_channel_and_paper_are_owed_once_ever(store: Store) -> None:
     await add(topics, 1, "x")
     await store.upsert_papers([Paper(id="2611.00001", title="P")], T0)
     row = NewDelivery(1, 1, "2611.00001", (1,), T0, False)
-    assert await topics.queue([row], T0) == 1
-    assert await topics.queue([row], T0) == 0
-    (due,) = await topics.due_deliveries(T0)
-    await topics.mark_sent([due.id], 42, T0)
-    assert await topics.queue([row], T0) == 0
-    assert await topics.due_deliveries(T0) == []
+    assert await DeliveryStore(store).queue([row], T0) == 1
+    assert await DeliveryStore(store).queue([row], T0) == 0
+    (due,) = await DeliveryStore(store).due_deliveries(T0)
+    await DeliveryStore(store).mark_sent([due.id], 42, T0)
+    assert await DeliveryStore(store).queue([row], T0) == 0
+    assert await DeliveryStore(store).due_deliveries(T0) == []
     assert (await topics.topics(1))[0].posted_count == 1
 
 
@@ -75,9 +76,9 @@ async def test_a_batch_counts_only_the_rows_it_added(store: Store) -> None:
     await add(topics, 1, "x")
     await store.upsert_papers([Paper(id=f"2611.0000{i}", title="P") for i in range(3)], T0)
     owed = [NewDelivery(1, channel, "2611.00001", (1,), T0, False) for channel in (1, 2, 3)]
-    assert await topics.queue(owed[:1], T0) == 1
-    assert await topics.queue([*owed, owed[2]], T0) == 2
-    assert await topics.queue([], T0) == 0
+    assert await DeliveryStore(store).queue(owed[:1], T0) == 1
+    assert await DeliveryStore(store).queue([*owed, owed[2]], T0) == 2
+    assert await DeliveryStore(store).queue([], T0) == 0
     rows = await store.fetch_all("SELECT channel_id FROM deliveries ORDER BY channel_id")
     assert [r["channel_id"] for r in rows] == [1, 2, 3]
 
@@ -89,7 +90,7 @@ async def test_removing_a_topic_drops_only_what_it_alone_owed(store: Store) -> N
     await store.upsert_papers(
         [Paper(id="2611.00001", title="P"), Paper(id="2611.00002", title="Q")], T0
     )
-    await topics.queue(
+    await DeliveryStore(store).queue(
         [
             NewDelivery(1, 1, "2611.00001", (1,), T0, False),
             NewDelivery(1, 1, "2611.00002", (1, 2), T0, False),
@@ -97,7 +98,7 @@ async def test_removing_a_topic_drops_only_what_it_alone_owed(store: Store) -> N
         T0,
     )
     await topics.remove_topic(1, 1)
-    (left,) = await topics.due_deliveries(T0)
+    (left,) = await DeliveryStore(store).due_deliveries(T0)
     assert left.paper.id == "2611.00002"
     assert left.topics == ("b",)
     assert await topics.remove_topic(2, 2) is None, "another server's topic is not removable"
@@ -129,4 +130,37 @@ async def test_ingest_plans_off_the_event_loop_and_keeps_the_loop_free(store: St
     assert result.new == 1
     assert len(planned_in) == 1
     assert planned_in[0] != loop_thread
-    assert [d.paper.id for d in await topics.due_deliveries(T0)] == ["2611.00001"]
+    assert [d.paper.id for d in await DeliveryStore(store).due_deliveries(T0)] == ["2611.00001"]
+
+
+async def test_a_batch_costs_the_same_whatever_waits_behind_it(store: Store) -> None:
+    """The batch comes off indexes: the query plan never scans the whole backlog."""
+    plan = await store.fetch_all(
+        "EXPLAIN QUERY PLAN SELECT DISTINCT channel_id FROM (SELECT channel_id FROM deliveries "
+        "WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ? "
+        "ORDER BY next_attempt_at LIMIT 2000) LIMIT 50",
+        ("2026-01-01",),
+    )
+    details = " ".join(str(r["detail"]) for r in plan)
+    assert "USING INDEX deliveries_pending" in details
+    assert "TEMP B-TREE FOR ORDER BY" not in details
+
+
+async def test_a_paused_channel_waits_out_of_every_batch_and_resumes(store: Store) -> None:
+    topics, deliveries = TopicStore(store), DeliveryStore(store)
+    await add(topics, 1, "x")
+    await add(topics, 2, "x")
+    await store.upsert_papers([Paper(id=f"2611.0000{i}", title="P") for i in range(3)], T0)
+    await deliveries.queue([NewDelivery(1, 1, "2611.00001", (1,), T0, False)], T0)
+    await deliveries.pause_channel(1, "403", T0)
+    # Owed after the pause too: it waits with the rest.
+    await deliveries.queue([NewDelivery(1, 1, "2611.00002", (1,), T0, False)], T0)
+    await deliveries.queue([NewDelivery(1, 2, "2611.00001", (2,), T0, False)], T0)
+    assert [d.channel_id for d in await deliveries.due_deliveries(T0)] == [2]
+    assert await deliveries.resume_channel(1, 1)
+    due = await deliveries.due_deliveries(T0)
+    assert sorted((d.channel_id, d.paper.id) for d in due) == [
+        (1, "2611.00001"),
+        (1, "2611.00002"),
+        (2, "2611.00001"),
+    ]

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.delivery_store import DeliveryStore
 from bot.core.models import NewDelivery, Paper
-from bot.core.outbox import MAX_ATTEMPTS, DeliveryFailed, Outbox, Pace
+from bot.core.outbox import MAX_ATTEMPTS, DeliveryFailed, Outbox, Pace, nonce_for
 from bot.core.store import Store
 from bot.core.topic_store import TopicStore
 
@@ -21,6 +22,7 @@ class FakeTransport:
         self.digests: list[tuple[int, list[str], int]] = []
         self.failures: dict[int, DeliveryFailed] = {}
         self.nonces: list[str] = []
+        self.bundles: list[tuple[int, list[str]]] = []
 
     async def send_card(
         self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
@@ -30,6 +32,15 @@ class FakeTransport:
         self.nonces.append(nonce)
         self.cards.append((channel_id, paper.id, tuple(topics)))
         return len(self.cards)
+
+    async def send_bundle(
+        self, channel_id: int, entries: Sequence[tuple[Paper, Sequence[str]]], *, nonce: str
+    ) -> int:
+        if channel_id in self.failures:
+            raise self.failures[channel_id]
+        self.nonces.append(nonce)
+        self.bundles.append((channel_id, [paper.id for paper, _topics in entries]))
+        return 2000 + len(self.bundles)
 
     async def send_digest(
         self,
@@ -58,7 +69,7 @@ async def no_sleep(_: float) -> None:
 
 
 @pytest.fixture
-async def topics(store: Store) -> TopicStore:
+async def topics(store: Store) -> DeliveryStore:
     topic_store = TopicStore(store)
     for channel in (10, 20):
         await topic_store.add_topic(
@@ -72,31 +83,55 @@ async def topics(store: Store) -> TopicStore:
             now=T0 - timedelta(days=1),
         )
     await store.upsert_papers([Paper(id=f"2611.{i:05d}", title=f"P{i}") for i in range(30)], T0)
-    return topic_store
+    return DeliveryStore(store)
 
 
 def owed(channel: int, paper: int, *, due: datetime = T0, digest: bool = False) -> NewDelivery:
     return NewDelivery(1, channel, f"2611.{paper:05d}", (1 if channel == 10 else 2,), due, digest)
 
 
-def outbox(topics: TopicStore, transport: FakeTransport, clock: Clock) -> Outbox:
+def outbox(topics: DeliveryStore, transport: FakeTransport, clock: Clock) -> Outbox:
     return Outbox(
         topics, transport, pace=Pace(per_second=1000, backoff_base=10), clock=clock, sleep=no_sleep
     )
 
 
-async def test_sends_each_delivery_once_taking_channels_in_turn(topics: TopicStore) -> None:
-    await topics.queue([owed(10, 1), owed(10, 2), owed(10, 3), owed(20, 4), owed(20, 5)], T0)
+async def test_papers_due_for_one_channel_go_as_one_message(topics: DeliveryStore) -> None:
+    await topics.queue([owed(10, 1), owed(10, 2), owed(10, 3), owed(20, 4)], T0)
     transport, clock = FakeTransport(), Clock()
     box = outbox(topics, transport, clock)
-    assert await box.drain() == 5
-    assert [c[0] for c in transport.cards] == [10, 20, 10, 20, 10]
-    assert await box.drain() == 0
+    assert await box.drain() == 2
+    assert transport.bundles == [(10, ["2611.00001", "2611.00002", "2611.00003"])]
+    assert [c[:2] for c in transport.cards] == [(20, "2611.00004")]  # alone: the full card
     assert transport.cards[0][2] == ("x",)
+    assert await box.drain() == 0
+
+
+async def test_a_bundle_holds_ten_papers_at_most(topics: DeliveryStore) -> None:
+    await topics.queue([owed(10, i) for i in range(21)], T0)
+    transport, clock = FakeTransport(), Clock()
+    box = outbox(topics, transport, clock)
+    assert await box.drain() == 3
+    assert [len(ids) for _channel, ids in transport.bundles] == [10, 10]
+    assert [c[1] for c in transport.cards] == ["2611.00020"]
+    flat = [pid for _channel, ids in transport.bundles for pid in ids] + ["2611.00020"]
+    assert flat == [f"2611.{i:05d}" for i in range(21)]  # in the order they became due
+
+
+async def test_each_message_carries_a_nonce_made_of_its_deliveries(topics: DeliveryStore) -> None:
+    await topics.queue([owed(10, 1), owed(10, 2), owed(20, 3)], T0)
+    transport = FakeTransport()
+    await outbox(topics, transport, Clock()).drain()
+    due = {d.paper.id: d.id for d in await topics.due_deliveries(T0 - timedelta(days=9))}
+    assert due == {}
+    assert len(set(transport.nonces)) == 2
+    assert all(len(n) <= 25 for n in transport.nonces)
+    assert nonce_for([5]) == "pb5"
+    assert nonce_for([2, 1]) == nonce_for([1, 2]) != nonce_for([1, 3])
 
 
 async def test_a_failure_is_kept_with_its_reason_and_retried_with_backoff(
-    topics: TopicStore, store: Store
+    topics: DeliveryStore, store: Store
 ) -> None:
     await topics.queue([owed(10, 1)], T0)
     transport, clock = FakeTransport(), Clock()
@@ -116,7 +151,7 @@ async def test_a_failure_is_kept_with_its_reason_and_retried_with_backoff(
     assert await box.drain() == 1
 
 
-async def test_after_the_last_attempt_it_is_kept_as_undeliverable(topics: TopicStore) -> None:
+async def test_after_the_last_attempt_it_is_kept_as_undeliverable(topics: DeliveryStore) -> None:
     await topics.queue([owed(10, 1)], T0)
     transport, clock = FakeTransport(), Clock()
     transport.failures[10] = DeliveryFailed("retry", "Discord answered 400")
@@ -128,7 +163,7 @@ async def test_after_the_last_attempt_it_is_kept_as_undeliverable(topics: TopicS
     assert (summary.pending, summary.undeliverable) == (0, 1)
 
 
-async def test_403_pauses_the_channel_and_others_go_on(topics: TopicStore) -> None:
+async def test_403_pauses_the_channel_and_others_go_on(topics: DeliveryStore) -> None:
     await topics.queue([owed(10, 1), owed(10, 2), owed(20, 3)], T0)
     transport, clock = FakeTransport(), Clock()
     transport.failures[10] = DeliveryFailed("forbidden", "403 Missing Access")
@@ -141,12 +176,14 @@ async def test_403_pauses_the_channel_and_others_go_on(topics: TopicStore) -> No
     assert summary.pending == 2
     del transport.failures[10]
     assert await box.drain() == 0, "a paused channel waits"
+    assert await topics.next_due() is None, "nothing is due while the channel is paused"
     assert await topics.resume_channel(1, 10)
-    assert await box.drain() == 2
+    assert await box.drain() == 1
+    assert transport.bundles == [(10, ["2611.00001", "2611.00002"])]
 
 
 async def test_digest_deliveries_go_out_as_one_message_at_their_hour(
-    topics: TopicStore, store: Store
+    topics: DeliveryStore, store: Store
 ) -> None:
     nine = T0 + timedelta(hours=3)
     await topics.queue([owed(10, i, due=nine, digest=True) for i in range(12)], T0)
@@ -162,7 +199,7 @@ async def test_digest_deliveries_go_out_as_one_message_at_their_hour(
     assert row[0] == 12
 
 
-async def test_an_unexpected_error_never_stops_the_loop(topics: TopicStore) -> None:
+async def test_an_unexpected_error_never_stops_the_loop(topics: DeliveryStore) -> None:
     import asyncio
 
     await topics.queue([owed(10, 1)], T0)

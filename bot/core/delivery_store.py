@@ -1,0 +1,256 @@
+"""SQL for the outbox: deliveries owed, due, sent, failed; paused channels (part of the store).
+
+Picking the next batch costs the same at a thousand pending deliveries and at a million: the
+oldest due rows come off a partial index (first the channels they belong to, then those
+channels' own due rows, off a second index), never a scan of the backlog. A paused channel's
+deliveries wait with their next attempt set to `PAUSED`, out of every batch, until it resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.core.models import (
+    Delivery,
+    DeliveryRecord,
+    NewDelivery,
+    OutboxSummary,
+    PausedChannel,
+)
+from bot.core.store import Store, from_iso, paper_columns, paper_from_row, to_iso
+
+# Far past any real time: where a paused channel's deliveries wait.
+PAUSED = "9999-12-31T00:00:00.000000+00:00"
+CHANNELS_PER_BATCH = 50
+PER_CHANNEL = 100  # due deliveries of one channel read at once (a digest shows 10, counts more)
+SCAN = 2000  # due rows looked at to find the batch's channels, oldest first
+
+_PENDING = "sent_at IS NULL AND gave_up_at IS NULL"
+
+
+class DeliveryStore:
+    """Deliveries, on the same database as `Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def queue(self, deliveries: Sequence[NewDelivery], now: datetime) -> int:
+        """Queue deliveries (a backfill); returns how many were new."""
+        async with self._store.transaction() as conn:
+            return await insert_delivery_rows(conn, delivery_rows(deliveries, now))
+
+    async def due_deliveries(
+        self, now: datetime, channels: int = CHANNELS_PER_BATCH, per_channel: int = PER_CHANNEL
+    ) -> list[Delivery]:
+        """Due deliveries of the channels whose oldest delivery waits longest (channels in
+        turn), each channel's in the order they became due; paused channels never."""
+        stamp = to_iso(now)
+        picked = await self._store.fetch_all(
+            "SELECT DISTINCT channel_id FROM (SELECT channel_id FROM deliveries "
+            f"WHERE {_PENDING} AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at LIMIT ?) LIMIT ?",
+            (stamp, SCAN, channels),
+        )
+        if not picked:
+            return []
+        ids = [int(r[0]) for r in picked]
+        # Each channel's first due rows off its own index: never more than `per_channel` read,
+        # however many it owes.
+        one = (
+            "SELECT * FROM (SELECT id, guild_id, channel_id, paper_id, topic_ids, digest, "
+            "attempts, due_at, next_attempt_at FROM deliveries "
+            f"WHERE channel_id = ? AND {_PENDING} AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at, id LIMIT ?)"
+        )
+        union = " UNION ALL ".join([one] * len(ids))
+        params = [value for channel in ids for value in (channel, stamp, per_channel)]
+        rows = await self._store.fetch_all(
+            f"WITH due AS ({union}) "
+            "SELECT due.id AS delivery_id, due.guild_id, due.channel_id, due.topic_ids, "
+            f"due.digest, due.attempts, {paper_columns('p')} FROM due "
+            "JOIN papers p ON p.id = due.paper_id "
+            "ORDER BY due.channel_id, due.next_attempt_at, due.id",
+            params,
+        )
+        names = await self._topic_names({t for r in rows for t in json.loads(r["topic_ids"])})
+        return [
+            Delivery(
+                id=r["delivery_id"],
+                guild_id=r["guild_id"],
+                channel_id=r["channel_id"],
+                paper=paper_from_row(r),
+                topics=tuple(names[t] for t in json.loads(r["topic_ids"]) if t in names),
+                digest=bool(r["digest"]),
+                attempts=r["attempts"],
+            )
+            for r in rows
+        ]
+
+    async def _topic_names(self, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self._store.fetch_all(
+            f"SELECT id, query FROM topics WHERE id IN ({marks})", tuple(ids)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def next_due(self) -> datetime | None:
+        row = await self._store.fetch_one(
+            f"SELECT min(next_attempt_at) FROM deliveries WHERE {_PENDING}"
+        )
+        if not row or not row[0] or row[0] == PAUSED:
+            return None
+        return from_iso(row[0])
+
+    async def mark_sent(self, ids: Sequence[int], message_id: int, now: datetime) -> None:
+        """Record deliveries as sent and count them on their topics."""
+        marks = ",".join("?" * len(ids))
+        async with self._store.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                f"SELECT topic_ids FROM deliveries WHERE id IN ({marks}) AND sent_at IS NULL",
+                tuple(ids),
+            )
+            await conn.execute(
+                f"UPDATE deliveries SET sent_at = ?, message_id = ?, last_error = NULL "
+                f"WHERE id IN ({marks})",
+                (to_iso(now), message_id, *ids),
+            )
+            counted: dict[int, int] = {}
+            for row in rows:
+                for topic_id in json.loads(row[0]):
+                    counted[topic_id] = counted.get(topic_id, 0) + 1
+            await conn.executemany(
+                "UPDATE topics SET posted_count = posted_count + ? WHERE id = ?",
+                [(n, topic_id) for topic_id, n in counted.items()],
+            )
+
+    async def mark_failed(
+        self, ids: Sequence[int], error: str, next_attempt: datetime | None, now: datetime
+    ) -> None:
+        """Keep failed deliveries with their reason: retried at `next_attempt`, or given up."""
+        marks = ",".join("?" * len(ids))
+        async with self._store.transaction() as conn:
+            if next_attempt is None:
+                await conn.execute(
+                    f"UPDATE deliveries SET attempts = attempts + 1, last_error = ?, "
+                    f"gave_up_at = ? WHERE id IN ({marks})",
+                    (error, to_iso(now), *ids),
+                )
+            else:
+                await conn.execute(
+                    f"UPDATE deliveries SET attempts = attempts + 1, last_error = ?, "
+                    f"next_attempt_at = ? WHERE id IN ({marks})",
+                    (error, to_iso(next_attempt), *ids),
+                )
+
+    async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> None:
+        """Stop posting to a channel: its deliveries wait, out of every batch, until resumed."""
+        async with self._store.transaction() as conn:
+            await conn.execute(
+                "UPDATE channel_state SET paused_reason = ?, paused_at = ? WHERE channel_id = ?",
+                (reason, to_iso(now), channel_id),
+            )
+            await conn.execute(
+                f"UPDATE deliveries SET next_attempt_at = ? WHERE channel_id = ? AND {_PENDING}",
+                (PAUSED, channel_id),
+            )
+
+    async def resume_channel(self, guild_id: int, channel_id: int) -> bool:
+        """Clear a channel's pause; True if it was paused."""
+        async with self._store.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL "
+                "WHERE channel_id = ? AND guild_id = ? AND paused_reason IS NOT NULL",
+                (channel_id, guild_id),
+            )
+            if cursor.rowcount:
+                # What waited during the pause goes out now (a digest at its hour), not after
+                # a long backoff.
+                await conn.execute(
+                    "UPDATE deliveries SET next_attempt_at = due_at "
+                    f"WHERE channel_id = ? AND {_PENDING}",
+                    (channel_id,),
+                )
+            return bool(cursor.rowcount)
+
+    async def summary(self, guild_id: int | None = None) -> OutboxSummary:
+        where, params = ("WHERE guild_id = ?", (guild_id,)) if guild_id else ("", ())
+        row = await self._store.fetch_one(
+            "SELECT sum(sent_at IS NULL AND gave_up_at IS NULL), sum(gave_up_at IS NOT NULL) "
+            f"FROM deliveries {where}",
+            params,
+        )
+        paused_rows = await self._store.fetch_all(
+            "SELECT guild_id, channel_id, paused_reason, paused_at FROM channel_state "
+            f"WHERE paused_reason IS NOT NULL {'AND guild_id = ?' if guild_id else ''} "
+            "ORDER BY paused_at",
+            params,
+        )
+        paused = tuple(
+            PausedChannel(r[0], r[1], r[2], from_iso(r[3]) or datetime.min.replace(tzinfo=UTC))
+            for r in paused_rows
+        )
+        return OutboxSummary(int(row[0] or 0) if row else 0, int(row[1] or 0) if row else 0, paused)
+
+    async def delivery_record(self, channel_id: int, paper_id: str) -> DeliveryRecord | None:
+        """What became of `paper_id` in `channel_id`: queued, sent, given up, or nothing."""
+        row = await self._store.fetch_one(
+            "SELECT created_at, due_at, digest, attempts, sent_at, gave_up_at, last_error "
+            "FROM deliveries WHERE channel_id = ? AND paper_id = ?",
+            (channel_id, paper_id),
+        )
+        if row is None:
+            return None
+        created, due = from_iso(row["created_at"]), from_iso(row["due_at"])
+        assert created is not None
+        assert due is not None
+        return DeliveryRecord(
+            created_at=created,
+            due_at=due,
+            digest=bool(row["digest"]),
+            attempts=row["attempts"],
+            sent_at=from_iso(row["sent_at"]),
+            gave_up_at=from_iso(row["gave_up_at"]),
+            last_error=row["last_error"],
+        )
+
+
+def delivery_rows(deliveries: Sequence[NewDelivery], now: datetime) -> list[tuple[Any, ...]]:
+    stamp = to_iso(now)
+    return [
+        (
+            d.guild_id,
+            d.channel_id,
+            d.paper_id,
+            json.dumps(list(d.topic_ids)),
+            int(d.digest),
+            stamp,
+            to_iso(d.due_at),
+            to_iso(d.due_at),
+        )
+        for d in deliveries
+    ]
+
+
+async def insert_delivery_rows(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert inside an open transaction; a (channel, paper) already owed or sent is skipped.
+
+    A paused channel's new deliveries wait with the others (their next attempt is `PAUSED`).
+    """
+    # One statement for the batch: a paper owed to 10,000 channels is one round trip to
+    # SQLite's thread, not 10,000. rowcount sums the rows actually inserted.
+    cursor = await conn.executemany(
+        "INSERT INTO deliveries (guild_id, channel_id, paper_id, topic_ids, digest, "
+        "created_at, due_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "CASE WHEN EXISTS (SELECT 1 FROM channel_state c WHERE c.channel_id = ?2 "
+        f"AND c.paused_reason IS NOT NULL) THEN '{PAUSED}' ELSE ?8 END) "
+        "ON CONFLICT (channel_id, paper_id) DO NOTHING",
+        rows,
+    )
+    return max(cursor.rowcount, 0)
