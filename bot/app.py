@@ -28,6 +28,7 @@ from bot.core.status import StatusSource
 from bot.core.store import Store
 from bot.core.topic_store import TopicStore
 from bot.core.topics import TopicService
+from bot.core.vocabulary import english
 from bot.sender import DiscordTransport
 from bot.views import save_button_class
 from cogs.papers import PapersCog
@@ -58,12 +59,17 @@ def point_discord_at(settings: Settings) -> None:
 
 
 async def run_bot(
-    settings: Settings, *, stop: asyncio.Event | None = None, clock: Clock = utc_now
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    clock: Clock = utc_now,
+    store: Store | None = None,
 ) -> int:
     """Run until Discord disconnects for good, `stop` is set, or SIGINT/SIGTERM arrives.
 
     `clock` is the one source of "now" for polling, matching, digests and the outbox (tests
-    move it forward to reach a digest hour).
+    move it forward to reach a digest hour). `store` is opened from `settings.db_path` unless
+    one is given (a bench compares store settings); it is closed either way.
     """
     assert settings.discord_token, "run_bot needs a token; the CLI checks for it"
     point_discord_at(settings)
@@ -73,11 +79,15 @@ async def run_bot(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        try:
-            store = await Store.open(settings.db_path)
-        except StoreOpenError as exc:
-            return _fail(str(exc), exc.exit_code)
+        if store is None:
+            try:
+                store = await Store.open(settings.db_path)
+            except StoreOpenError as exc:
+                return _fail(str(exc), exc.exit_code)
         async with aiohttp.ClientSession() as http, store:
+            # The English word list takes a fifth of a second to read, partly in C with the
+            # GIL held: read it now, before the bot answers anyone, not during a poll.
+            await asyncio.to_thread(english)
             scheduler = Scheduler()
             try:
                 bot, outbox = build(settings, http, store, scheduler, clock)

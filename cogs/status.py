@@ -20,5 +20,7 @@ class StatusCog(commands.GroupCog, group_name="paperbot", group_description="Abo
 
     @app_commands.command(name="status", description="Version, uptime, polls and papers stored")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
+        # Counting a large outbox can take a moment: answer Discord's deadline first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         status = await self._status.status(datetime.now(UTC), interaction.guild_id)
-        await interaction.response.send_message(embed=render.status_embed(status), ephemeral=True)
+        await interaction.followup.send(embed=render.status_embed(status), ephemeral=True)

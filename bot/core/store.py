@@ -53,6 +53,18 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+async def _reader(db_path: Path) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(db_path, isolation_level=None)
+    try:
+        reader.row_factory = sqlite3.Row
+        await reader.execute("PRAGMA query_only=ON")
+        await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
+
+
 def _prepare_path(db_path: Path) -> None:
     """Refuse a directory, and create the database's folder (a stat and a mkdir, once)."""
     if db_path.is_dir():
@@ -108,17 +120,41 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-class Store:
-    """The paperbot database."""
+WRITE_CHUNK = 20_000  # rows a long write stores per transaction, letting other writes in
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+
+class Store:
+    """The paperbot database: one connection writes, another reads.
+
+    SQLite in WAL mode lets readers go on beside a writer. With a connection of their own
+    (`separate_reads`), reads (every command's) never wait behind a poll's long insert, which
+    runs on the writing connection's thread; long writes go in chunks of `write_chunk` rows so
+    that commands' own writes wait one chunk at most.
+    """
+
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        path: Path,
+        reader: aiosqlite.Connection | None = None,
+        write_chunk: int = WRITE_CHUNK,
+    ) -> None:
         self._conn = conn
+        self._reader = reader or conn
         self._lock = asyncio.Lock()
         self.path = path
         self.health = StoreHealth()
+        self.write_chunk = write_chunk
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Self:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        migrate: bool = True,
+        separate_reads: bool = True,
+        write_chunk: int = WRITE_CHUNK,
+    ) -> Self:
         """Open (creating the file and its folder if needed) and bring the schema up to date.
 
         Raises `StoreOpenError` with one line for the user when the file cannot serve.
@@ -135,9 +171,11 @@ class Store:
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA synchronous=NORMAL")
-            store = cls(conn, db_path)
+            store = cls(conn, db_path, write_chunk=write_chunk)
             if migrate:
                 await store.migrate()
+            if separate_reads:
+                store._reader = await _reader(db_path)
         except sqlite3.Error as exc:
             await conn.close()
             raise _open_error(db_path, exc) from None
@@ -147,6 +185,8 @@ class Store:
         return store
 
     async def close(self) -> None:
+        if self._reader is not self._conn:
+            await self._reader.close()
         await self._conn.close()
 
     async def __aenter__(self) -> Self:
@@ -215,12 +255,14 @@ class Store:
         self.health.ok()
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
+        """One row of a read, on the reading connection (never behind a long write)."""
+        async with self._reader.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return row
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
+        """Every row of a read, on the reading connection (never behind a long write)."""
+        async with self._reader.execute(sql, params) as cursor:
             rows = await cursor.fetchall()
         return list(rows)
 

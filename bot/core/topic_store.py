@@ -156,15 +156,26 @@ class TopicStore:
     # -- ingest ----------------------------------------------------------------------------------
 
     async def ingest(self, papers: Sequence[Paper], now: datetime, plan: Plan) -> IngestResult:
-        """Store papers and, in the same transaction, the deliveries `plan` derives from them."""
+        """Store papers, then the deliveries `plan` derives from them.
+
+        The first chunk of deliveries goes in the papers' transaction; a poll that owes more
+        (a million rows at 100,000 topics) stores the rest in chunks, each its own short
+        transaction, so that commands' writes are never held up for seconds. Should the bot
+        stop between chunks, nothing is lost: every poll plans again for every paper still in
+        the feeds, and what is already owed is skipped.
+        """
         batch = list(papers)
+        chunk = self._store.write_chunk
         async with self._store.transaction() as conn:
             new = await upsert_papers_in(conn, batch, now)
             stored = await _papers_in(conn, [p.id for p in batch])
             # Matching and preparing the rows is CPU work (seconds for a large poll at 100,000
             # topics): a worker thread does it, so the event loop goes on meanwhile.
             rows = await asyncio.to_thread(lambda: delivery_rows(plan(stored), now))
-            await insert_delivery_rows(conn, rows)
+            await insert_delivery_rows(conn, rows[:chunk])
+        for start in range(chunk, len(rows), chunk):
+            async with self._store.transaction() as conn:
+                await insert_delivery_rows(conn, rows[start : start + chunk])
         return IngestResult(seen=len(batch), new=len(new))
 
 

@@ -875,7 +875,7 @@ class FakeDiscord:
             raise _Refusal(_invalid("type", f"unknown callback type {kind}"))
         if kind in (4, 7):
             self._validate_message(data, rec.files)
-        record.callbacks.append({"type": kind, "data": data, "files": rec.files})
+        record.callbacks.append({"type": kind, "data": data, "files": rec.files, "at": rec.at})
         message: dict[str, Any] | None = None
         if kind in (4, 5):
             message = self._message(record.channel_id, data, rec.files, interaction=record)
