@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.core.match_rules import RULES, Rules
@@ -28,6 +28,7 @@ from bot.core.paper_doc import (
     concept_keys,
     count_in,
     doc_of,
+    typo_probes,
 )
 from bot.core.query import All, Any_, Group, Node, Not, Phrase, Term
 from bot.core.text import STOPWORDS
@@ -64,11 +65,17 @@ _ABSENT = Found((0, 0, 0, 0, 0), False)
 
 def typo_candidates(word: str, doc: Doc) -> list[str]:
     """Words of `doc` one typo from `word` (same first letter, OSA distance 1)."""
-    bucket = doc.typo_buckets.get(word[0])
-    if not bucket:
-        return []
-    found = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=1, limit=None)
-    return sorted(c for c, _distance, _index in found if c != word)
+    if doc.typo_sketch.isdisjoint(typo_probes(word)):
+        return []  # most words: no word of the paper is near (a C-level test)
+    buckets = doc.typo_buckets
+    first, size = word[0], len(word)
+    found = [
+        c
+        for length in (size - 1, size, size + 1)
+        for c in buckets.get((first, length), ())
+        if c != word and OSA.distance(word, c, score_cutoff=1) <= 1
+    ]
+    return sorted(found) if len(found) > 1 else found
 
 
 def typo_matches(word: str, doc: Doc) -> list[str]:
@@ -93,7 +100,10 @@ def find(leaf: Term | Phrase, doc: Doc) -> Found:
 
 
 def _find_term(term: Term, doc: Doc) -> Found:
-    found = _term_found(term, doc, doc.key(term.word), "", typo=False)
+    fam = doc.key(term.word)
+    if fam not in doc.every and not (term.fuzzy and typo_candidates(term.word, doc)):
+        return _ABSENT  # most terms of most topics: nothing to count
+    found = _term_found(term, doc, fam, "", typo=False)
     if found.strong or not term.fuzzy:
         return found
     best = found
@@ -153,6 +163,8 @@ def _bare_word_strong(counts: Counts, rules: Rules, *, acronym: bool, common: bo
 
 def _concept(doc: Doc, key: tuple[str, ...]) -> tuple[str, Counts, bool]:
     """What implies the concept named `key` in the paper, and whether that is enough."""
+    if " ".join(key) not in doc.concept_tokens:
+        return "", (0, 0, 0, 0, 0), False  # not even possible: no need to read the concepts
     mention = doc.concepts.get(key)
     if mention is None:
         return "", (0, 0, 0, 0, 0), False
@@ -165,8 +177,12 @@ def _concept(doc: Doc, key: tuple[str, ...]) -> tuple[str, Counts, bool]:
 def _find_phrase(phrase: Phrase, doc: Doc) -> Found:
     wanted = tuple(doc.key(w) for w in phrase.words)
     concept = wanted in concept_keys(doc.rules.word_families)
-    if not concept and not all(w in doc.every for w in wanted):
-        return _ABSENT  # most phrases of most topics: no field needs a look
+    if not concept:
+        if not all(w in doc.every for w in wanted):
+            return _ABSENT  # most phrases of most topics: no field needs a look
+        pairs = doc.pairs
+        if any(pair not in pairs for pair in pairwise(wanted)):
+            return _ABSENT  # its words are all there, never side by side
     counts: Counts = (
         _occurrences(doc, TITLE, wanted),
         _occurrences(doc, ABSTRACT, wanted),
@@ -294,8 +310,7 @@ def _within(node: Node, unit: list[str], index: int, doc: Doc) -> bool:
 
 
 def _concept_in(doc: Doc, key: tuple[str, ...], unit: int) -> bool:
-    mention = doc.concepts.get(key)
-    return mention is not None and unit in mention.units
+    return key in doc.concepts and unit in doc.concept_units(key)
 
 
 def mentions(node: Node, doc: Doc) -> bool:

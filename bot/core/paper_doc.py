@@ -16,13 +16,26 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
+from itertools import pairwise
 
 from bot.core.acronyms import ACRONYMS
 from bot.core.concepts import CONCEPTS
 from bot.core.match_rules import RULES, Rules
 from bot.core.models import Paper
 from bot.core.query import FUZZY_MIN_LENGTH, Node
-from bot.core.text import STOPWORDS, Scan, family, scan, words
+from bot.core.text import (
+    MEANING_PREFIXES,
+    STOPWORDS,
+    capitalised,
+    family,
+    fold,
+    negated,
+    stem,
+    strip_accents,
+    traits,
+    without_release,
+    words,
+)
 from bot.core.vocabulary import Vocabulary
 
 FIELD_NAMES = ("title", "abstract", "summary", "keyword", "author")
@@ -32,16 +45,26 @@ GENERATED = (SUMMARY, KEYWORD)  # Hugging Face's machine-written AI summary and 
 _GAP = "|"
 
 Key = Callable[[str], str]
+_WORDS = re.compile(r"[a-z0-9]+")
+# Words, the punctuation that ends a clause, and hyphens (to see negating prefixes).
+_TOKEN = re.compile(r"[a-z0-9]+|[,;:()\[\]{}!?\"]|\.\s|-")
+_PUNCTUATION = frozenset(',;:()[]{}!?".')
+_NEGATING = frozenset(MEANING_PREFIXES)
+_ASIDE_OUT = re.compile(r"\s*\([A-Za-z0-9]+\)")
+_CAPITALISED = re.compile(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9])")
+_ASIDE = re.compile(r"\(([A-Za-z0-9]+)\)")
 Counts = tuple[int, int, int, int, int]
 
 
 @dataclass
 class Mention:
-    """Where a paper implies a concept: how often per field, by what, in which units."""
+    """Where a paper implies a concept: how often per field, and by what."""
 
     counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
     via: str = ""  # the first word or phrase that implied it
-    units: set[int] = field(default_factory=set)  # 0 the title, i the abstract's sentence i - 1
+    index: int = -1  # the concept's place in CONCEPTS (-1: only implied by narrower ones)
+    sources: list[Mention] = field(default_factory=list)  # the narrower concepts that imply it
 
 
 def _same(word: str) -> str:
@@ -62,6 +85,11 @@ def concept_keys(families: bool) -> dict[tuple[str, ...], int]:
 
 
 @cache
+def _key_list(families: bool) -> list[tuple[str, ...]]:
+    return list(concept_keys(families))
+
+
+@cache
 def _concept_phrases(families: bool) -> list[list[tuple[tuple[str, ...], str]]]:
     """Each concept's phrases as families, with the phrase as written (to say what implied it)."""
     key = family if families else _same
@@ -69,8 +97,28 @@ def _concept_phrases(families: bool) -> list[list[tuple[tuple[str, ...], str]]]:
 
 
 @cache
+def _broader(i: int, families: bool) -> tuple[tuple[str, ...], ...]:
+    """The keys of every concept that concept `i` implies, directly or through another."""
+    key = family if families else _same
+    found: list[tuple[str, ...]] = []
+    for broader in CONCEPTS[i].also:
+        wanted = tuple(key(w) for w in words(broader))
+        found.append(wanted)
+        index = concept_keys(families).get(wanted)
+        if index is not None:
+            found.extend(_broader(index, families))
+    return tuple(found)
+
+
+@cache
 def _pattern(i: int) -> re.Pattern[str] | None:
     return CONCEPTS[i].pattern
+
+
+@lru_cache(maxsize=200_000)
+def _family_of(raw: str) -> str:
+    """A lower-case token's word family, in one cached call (`text.family` of `text.stem`)."""
+    return family(stem(raw))
 
 
 @lru_cache(maxsize=200_000)
@@ -85,7 +133,13 @@ def _named(word: str) -> frozenset[int]:
 
 
 class Doc:
-    """A paper's words, prepared once for matching many queries."""
+    """A paper's words, prepared once for matching many queries.
+
+    What every query needs (each field's word families and how often each is said, the
+    acronyms written, names' words, concepts named) is read at once, in a few C-level passes;
+    what only some need (the sequences a phrase is looked for in, the sentences `near` looks
+    at) is built the first time it is asked for.
+    """
 
     def __init__(
         self,
@@ -97,146 +151,239 @@ class Doc:
         # Without a corpus, English alone still keeps typos from turning one word into another.
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.key: Key = family if rules.word_families else _same
+        self._norm: Key = _family_of if rules.word_families else stem  # raw token → key
+        if rules.skip_release:
+            texts = (texts[0], without_release(texts[1]), without_release(texts[2]), *texts[3:])
+        self.texts = texts
         self.words: list[list[str]] = []  # per field, the normalised words as written
-        self.sequences: list[list[list[str]]] = []  # per field, where phrases are looked for
         self.counts: list[Counter[str]] = []
         self.capitals: set[str] = set()  # families written as acronyms in title or abstract
         self.termed: set[str] = set()  # families said inside an acronym the authors wrote
         self.redefined: set[str] = set()  # known acronyms the paper defines otherwise
         self.forms: dict[str, str] = {}  # family → the paper's first word of it
-        # units[0] is the title; units[i] the abstract's sentence i - 1 (or a window of it).
-        self.units: list[list[str]] = []
-        self.inside: list[list[set[int]]] = []  # per field and sequence: no phrase starts there
         self._positions: dict[tuple[int, int], dict[str, list[int]]] = {}
         for index, text in enumerate(texts):
-            found = scan(text)
-            keep = None
-            if rules.skip_release and index in (ABSTRACT, SUMMARY) and any(found.release):
-                keep = [not found.release[n] for n in found.sentences]
-            self._add_field(index, found, keep)
-        self.concepts = self._find_concepts() if rules.concepts else {}
-        self.concept_tokens = frozenset(" ".join(k) for k in self.concepts)
-        written = (f for sequences in self.sequences for f in sequences[0] if f != _GAP)
-        self.every = frozenset().union(*self.counts, written) | self.concept_tokens
+            self._add_field(index, text)
+        # The concepts the paper may imply (a superset, cheap to find): what the index looks
+        # up; `concepts` reads which it does imply, the first time a topic asks.
+        self._candidates: set[int] = set()  # the concepts the paper may imply, by index
+        self.concept_tokens = self._possible_concepts() if rules.concepts else frozenset()
+        self.every = frozenset().union(*self.counts) | self.concept_tokens
         self.cache: dict[Node, object] = {}
+        self._concept_units: dict[tuple[str, ...], set[int]] = {}
 
-    def _add_field(self, index: int, found: Scan, keep: list[bool] | None) -> None:
+    def _add_field(self, index: int, text: str) -> None:
         key, rules = self.key, self.rules
-        positions = (
-            range(len(found.words)) if keep is None else [i for i, k in enumerate(keep) if k]
-        )
-        words_ = [found.words[i] for i in positions]
-        families = [key(w) for w in words_]
-        # A word after a prefix that changes it ("self-supervised") is not said on its own.
-        counts = Counter(f for i, f in zip(positions, families, strict=True) if not found.inside[i])
-        extra: list[str] = []  # camel-case parts and spelled-out acronyms, counted as said
-        # Where phrases are looked for: as written, without asides, acronyms spelled out; a
-        # _GAP stands where punctuation does, so that no phrase spans two clauses.
-        written: list[str] = []
-        no_asides: list[str] = []
-        expanded: list[str] = []
-        inside: list[set[int]] = [set(), set(), set()]  # where no phrase may start, per sequence
+        folded = fold(text)
+        raw = _WORDS.findall(folded)
+        words_ = list(map(stem, raw))
+        families = list(map(self._norm, raw))
+        counts = Counter(families)
+        # A word after a prefix that negates it ("non-verifiable") is not said on its own.
+        for word in negated(folded):
+            fam = key(word)
+            if counts[fam] > 0:
+                counts[fam] -= 1
+        # The paper's first word of each family wins (reversed: the first is written last).
+        self.forms.update(zip(reversed(families), reversed(words_), strict=True))
         authored = index in (TITLE, ABSTRACT)
-        units: dict[int, list[str]] = {}  # the abstract's sentences
-        previous_aside = False
-        for k, (i, word, fam) in enumerate(zip(positions, words_, families, strict=True)):
-            self.forms.setdefault(fam, word)
-            unit = units.setdefault(found.sentences[i], []) if index == ABSTRACT else []
-            aside = found.asides[i]
-            if found.breaks[i]:
-                written.append(_GAP)
-                expanded.append(_GAP)
-                unit.append(_GAP)
-                if not aside and not previous_aside:
-                    no_asides.append(_GAP)
-            previous_aside = aside
-            if found.inside[i]:
-                for sequence, starts in zip((written, no_asides, expanded), inside, strict=True):
-                    starts.add(len(sequence))
-            written.append(fam)
-            unit.append(fam)
-            if not aside:
-                no_asides.append(fam)
-            capitals = found.capitals[i]
-            if capitals and authored:
-                self.capitals.add(fam)
-            acronyms = [word] if capitals and word in ACRONYMS else []
-            own = acronyms and found.asides[i] and rules.own_definitions
-            if own and _defines_otherwise(word, words_[:k]):
-                self.redefined.add(word)
-            acronyms = [a for a in acronyms if a not in self.redefined]
+        if rules.own_definitions and "(" in text:
+            for match in _ASIDE.finditer(text):
+                word, is_acronym, _parts = traits(match.group(1))
+                if is_acronym and word in ACRONYMS:
+                    before = words(text[: match.start()])
+                    if _defines_otherwise(word, before[-12:]):
+                        self.redefined.add(word)
+        extra: list[str] = []  # names' words and spelled-out acronyms, counted as said
+        for token in capitalised(text):
+            word, is_acronym, parts = traits(token)
+            if is_acronym and authored:
+                self.capitals.add(key(word))
             # A name's words count as said (MonkeyOCR says OCR), but not as an acronym the
             # authors wrote: ViRL39K is a data set, not a paper about RL.
-            for part, _is_acronym in found.parts.get(i, ()) if rules.camel_case else ():
-                extra.append(key(part))
-                unit.extend((_GAP, key(part), _GAP))
-                self.forms.setdefault(key(part), part)
-            spelled = [w for a in acronyms for w in _expansion(a, rules.word_families)]
-            if authored:
-                self.termed.update(spelled)
-            if rules.expand_acronyms and spelled:
-                extra.extend(spelled)
-                unit.extend((_GAP, *spelled, _GAP))
-                expanded.extend(spelled if word in acronyms else [fam, *spelled])
-            else:
-                expanded.append(fam)
+            if rules.camel_case:
+                for part, _part_is_acronym in parts:
+                    extra.append(key(part))
+                    self.forms.setdefault(key(part), part)
+            if is_acronym and word in ACRONYMS and word not in self.redefined:
+                spelled = _expansion(word, rules.word_families)
+                if authored:
+                    self.termed.update(spelled)
+                if rules.expand_acronyms:
+                    extra.extend(spelled)
         counts.update(extra)
-        sequences = [written]
-        cannot_start = [inside[0]]
-        if no_asides != written:
-            sequences.append(no_asides)
-            cannot_start.append(inside[1])
-        if expanded != written:
-            sequences.append(expanded)
-            cannot_start.append(inside[2])
-        self.inside.append(cannot_start)
         self.words.append(words_)
-        self.sequences.append(sequences)
         self.counts.append(counts)
-        if index == TITLE:
-            self.units.append([*written, _GAP, *extra])
-        elif index == ABSTRACT:
-            self._add_units(list(units.values()))
 
-    def _add_units(self, sentences: list[list[str]]) -> None:
+    @cached_property
+    def _phrasing(self) -> tuple[list[list[list[str]]], list[list[set[int]]]]:
+        """Per field, the sequences a phrase is looked for in, and where no phrase may start.
+
+        Built from regular expressions and comprehensions (C loops), not token by token:
+        a _GAP stands where punctuation does, so that no phrase spans two clauses.
+        """
+        sequences_all: list[list[list[str]]] = []
+        inside_all: list[list[set[int]]] = []
+        for text in self.texts:
+            plain = strip_accents(text)
+            acronyms = self._acronyms_written(plain)
+            written, inside = self._sequence(plain)
+            sequences, cannot_start = [written], [inside]
+            if "(" in plain:
+                no_asides, inside_na = self._sequence(_ASIDE_OUT.sub("", plain))
+                if no_asides != written:
+                    sequences.append(no_asides)
+                    cannot_start.append(inside_na)
+            if acronyms and self.rules.expand_acronyms:
+                expanded = [f for w in written for f in acronyms.get(w, (w,))]
+                # Spelling out shifts positions: a phrase never starts after a negating prefix
+                # there either (such a word is rare beside an acronym; recomputed, not shifted).
+                starts = {n for n, f in enumerate(expanded) if n and expanded[n - 1] in _NEGATING}
+                sequences.append(expanded)
+                cannot_start.append(starts if inside else set())
+            sequences_all.append(sequences)
+            inside_all.append(cannot_start)
+        return sequences_all, inside_all
+
+    @cached_property
+    def units(self) -> list[list[str]]:
+        """The units `near` looks in: the title, then each sentence of the abstract (or its
+        windows), each with its names' words and acronyms spelled out after a _GAP."""
+        title = strip_accents(self.texts[TITLE])
+        units = [[*self._sequence(title)[0], _GAP, *self._extras(title)]]
+        abstract = strip_accents(self.texts[ABSTRACT])
+        sentences = [
+            [*self._sequence(sentence)[0], _GAP, *self._extras(sentence)]
+            for sentence in _SENTENCE_END.split(abstract)
+        ]
         if self.rules.near == "window":
             size, step = self.rules.window, max(1, self.rules.window // 2)
             sentences = [
                 s[i : i + size] for s in sentences for i in range(0, max(1, len(s) - step), step)
             ]
-        self.units.extend(sentences)
+        units.extend(sentences)
+        return units
+
+    def _sequence(self, plain: str) -> tuple[list[str], set[int]]:
+        """A text's families in order, _GAP for punctuation; and where a phrase may not start
+        (after a negating prefix: "non-verifiable" holds no "verifiable rewards")."""
+        tokens = _TOKEN.findall(plain.lower())
+        norm = self._norm
+        if "-" in tokens:
+            tokens = [t for t in tokens if t != "-"]
+        else:
+            return [_GAP if t[0] in _PUNCTUATION else norm(t) for t in tokens], set()
+        sequence = [_GAP if t[0] in _PUNCTUATION else norm(t) for t in tokens]
+        inside: set[int] = set()
+        for prefix in _NEGATING.intersection(tokens):  # rare: found by C scans
+            at = -1
+            while True:
+                try:
+                    at = tokens.index(prefix, at + 1)
+                except ValueError:
+                    break
+                if at + 1 < len(tokens) and tokens[at + 1][0] not in _PUNCTUATION:
+                    inside.add(at + 1)
+        return sequence, inside
+
+    def _acronyms_written(self, plain: str) -> dict[str, tuple[str, ...]]:
+        """The known acronyms a text writes in capitals, as families, with their expansions."""
+        found: dict[str, tuple[str, ...]] = {}
+        for raw in _CAPITALISED.findall(plain):
+            word, is_acronym, _parts = traits(raw)
+            if is_acronym and word in ACRONYMS and word not in self.redefined:
+                found[self.key(word)] = _expansion(word, self.rules.word_families)
+        return found
+
+    def _extras(self, plain: str) -> list[str]:
+        """What a unit also says: its names' words and its acronyms spelled out."""
+        extra: list[str] = []
+        for raw in _CAPITALISED.findall(plain):
+            word, is_acronym, parts = traits(raw)
+            if self.rules.camel_case:
+                for part, _part_is_acronym in parts:
+                    extra.extend((self.key(part), _GAP))
+            if (
+                is_acronym
+                and self.rules.expand_acronyms
+                and word in ACRONYMS
+                and word not in self.redefined
+            ):
+                extra.extend((*_expansion(word, self.rules.word_families), _GAP))
+        return extra
+
+    @cached_property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """Every two families that stand side by side in some sequence of some field: a phrase
+        holds nowhere unless each two of its words are among them."""
+        return frozenset().union(*(pairwise(seq) for field in self.sequences for seq in field))
+
+    @property
+    def sequences(self) -> list[list[list[str]]]:
+        return self._phrasing[0]
+
+    @property
+    def inside(self) -> list[list[set[int]]]:
+        return self._phrasing[1]
+
+    @cached_property
+    def concepts(self) -> dict[tuple[str, ...], Mention]:
+        """The concepts the paper implies, by key (`concept_keys`), with where and by what."""
+        return self._find_concepts() if self.rules.concepts else {}
+
+    def _concept_fields(self) -> tuple[int, ...]:
+        if self.rules.generated == "full":
+            return (TITLE, ABSTRACT, *GENERATED)
+        return (TITLE, ABSTRACT)
+
+    def _possible_concepts(self) -> frozenset[str]:
+        self._candidates = self._concept_candidates()
+        found = {self._concept_keys[i] for i in self._candidates}
+        for i in sorted(self._candidates):
+            found.update(_broader(i, self.rules.word_families))
+        return frozenset(" ".join(k) for k in found)
+
+    @property
+    def _concept_keys(self) -> list[tuple[str, ...]]:
+        return _key_list(self.rules.word_families)
+
+    def _concept_candidates(self) -> set[int]:
+        """The concepts whose name the paper writes or whose phrases' words it holds (a
+        superset of `concepts`, found with set operations), and the broader ones they imply."""
+        read = self._concept_fields()
+        held = set().union(*(self.counts[i] for i in read))
+        named = set().union(*map(_named, set().union(*(self.words[i] for i in read))))
+        phrases = _concept_phrases(self.rules.word_families)
+        possible = {
+            i for i, options in enumerate(phrases) if any(held.issuperset(p) for p, _ in options)
+        }
+        return possible | named
 
     def _find_concepts(self) -> dict[tuple[str, ...], Mention]:
-        read: tuple[int, ...] = (TITLE, ABSTRACT)
-        if self.rules.generated == "full":
-            read = (TITLE, ABSTRACT, *GENERATED)
-        keys = list(concept_keys(self.rules.word_families))
+        read = self._concept_fields()
+        keys = self._concept_keys
         phrases = _concept_phrases(self.rules.word_families)
         found: dict[tuple[str, ...], Mention] = {}
-        said = {index: Counter(self.words[index]) for index in read}
-        for i in range(len(CONCEPTS)):
+        # Which concepts each field's words name, asked once per distinct word.
+        named: dict[int, list[tuple[int, str, int]]] = {}
+        for index in read:
+            for word, n in Counter(self.words[index]).items():
+                for i in _named(word):
+                    named.setdefault(i, []).append((index, word, n))
+        for i in sorted(self._candidates):  # the rest cannot be implied
             mention = Mention()
-            pattern = _pattern(i)
+            for index, word, n in named.get(i, ()):
+                mention.counts[index] += n
+                mention.via = mention.via or word
             for index in read:
-                if pattern is not None:
-                    for word, n in said[index].items():
-                        if i in _named(word):
-                            mention.counts[index] += n
-                            mention.via = mention.via or word
+                held = self.counts[index].keys()
                 for phrase, written in phrases[i]:
-                    if phrase[0] not in self.counts[index]:
-                        continue
-                    n = self.occurrences(index, phrase)
-                    if n:
-                        mention.counts[index] += n
+                    times = self.occurrences(index, phrase) if held >= set(phrase) else 0
+                    if times:
+                        mention.counts[index] += times
                         mention.via = mention.via or written
             if any(mention.counts):
-                mention.units = {
-                    u
-                    for u, unit in enumerate(self.units)
-                    if (pattern is not None and any(pattern.fullmatch(w) for w in unit))
-                    or any(count_in(unit, p) for p, _written in phrases[i])
-                }
+                mention.index = i
                 found[keys[i]] = mention
         for i, concept in enumerate(CONCEPTS):  # a VLM is also an LLM, and multimodal
             source = found.get(keys[i])
@@ -246,30 +393,39 @@ class Doc:
                 target = found.setdefault(tuple(self.key(w) for w in words(broader)), Mention())
                 target.counts = [a + b for a, b in zip(target.counts, source.counts, strict=True)]
                 target.via = target.via or source.via
-                target.units |= source.units
+                target.sources.append(source)
         return found
+
+    def concept_units(self, key: tuple[str, ...]) -> set[int]:
+        """The units (0 the title, i the abstract's sentence i - 1) where a concept is implied."""
+        mention = self.concepts.get(key)
+        if mention is None:
+            return set()
+        cached = self._concept_units.get(key)
+        if cached is None:
+            cached = self._concept_units[key] = _units_of(mention, self)
+        return cached
 
     def occurrences(self, index: int, wanted: tuple[str, ...]) -> int:
         """How often the families `wanted` stand in field `index`, word after word, in the
         sequence that has them most often."""
-        if wanted[0] not in self.counts[index]:
+        counts = self.counts[index]
+        if any(w not in counts for w in wanted):
             return 0
         if len(wanted) == 1:
-            return self.counts[index][wanted[0]]
+            return counts[wanted[0]]
         best = 0
-        size, target = len(wanted), list(wanted)
-        for n, sequence in enumerate(self.sequences[index]):
-            positions = self._positions.get((index, n))
-            if positions is None:
-                positions = self._positions[(index, n)] = {}
-                for i, fam in enumerate(sequence):
-                    positions.setdefault(fam, []).append(i)
-            inside = self.inside[index][n]
-            found = sum(
-                1
-                for i in positions.get(wanted[0], ())
-                if sequence[i : i + size] == target and i not in inside
-            )
+        first, size, target = wanted[0], len(wanted), list(wanted)
+        for sequence, inside in zip(self.sequences[index], self.inside[index], strict=True):
+            found, start = 0, 0
+            while True:
+                try:
+                    at = sequence.index(first, start)  # a C scan, not a Python loop
+                except ValueError:
+                    break
+                if sequence[at : at + size] == target and at not in inside:
+                    found += 1
+                start = at + 1
             best = max(best, found)
         return best
 
@@ -281,6 +437,8 @@ class Doc:
         found.update(f for f, n in c[ABSTRACT].items() if n >= 2)
         if self.rules.acronym_once:
             found.update(self.capitals)
+        if self.rules.expansion_once:
+            found.update(self.termed)  # said once, inside an acronym the authors wrote
         if self.rules.generated == "full":
             found.update(c[SUMMARY], c[KEYWORD])
         elif self.rules.generated == "corroborate":
@@ -288,26 +446,37 @@ class Doc:
         return frozenset(found)
 
     @cached_property
-    def typo_buckets(self) -> dict[str, list[str]]:
-        """The paper's typo-able words by first letter (a first letter is never forgiven)."""
-        buckets: dict[str, list[str]] = {}
-        for word in self.all_words:
-            if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
-                buckets.setdefault(word[0], []).append(word)
+    def all_words(self) -> frozenset[str]:
+        return frozenset().union(*self.words)
+
+    @cached_property
+    def typo_able(self) -> list[str]:
+        """The words a typo may be forgiven into: long enough, and not numbers."""
+        return [w for w in self.all_words if len(w) >= FUZZY_MIN_LENGTH and not w.isdigit()]
+
+    @cached_property
+    def typo_buckets(self) -> dict[tuple[str, int], list[str]]:
+        """The paper's typo-able words by first letter (never forgiven) and length."""
+        buckets: dict[tuple[str, int], list[str]] = {}
+        for word in self.typo_able:
+            buckets.setdefault((word[0], len(word)), []).append(word)
         return buckets
 
     @cached_property
-    def all_words(self) -> frozenset[str]:
-        return frozenset(w for words_ in self.words for w in words_)
+    def typo_sketch(self) -> frozenset[tuple[str, int]]:
+        """For each typo-able word, its first and last letters and its first three, each with
+        its length: a word one typo from another shares one of these (`typo_probes`)."""
+        return frozenset().union(*map(_sketch, self.typo_able))
 
     @cached_property
-    def typo_keys(self) -> set[str]:
+    def typo_keys(self) -> frozenset[str]:
         """Salient typo-able words and their deletions (what the topic index looks up)."""
-        return typo_keys(w for w in self.all_words if self.key(w) in self.salient)
+        key, salient = self.key, self.salient
+        return frozenset().union(*map(_deletions, (w for w in self.typo_able if key(w) in salient)))
 
     @cached_property
-    def typo_keys_all(self) -> set[str]:
-        return typo_keys(self.all_words)
+    def typo_keys_all(self) -> frozenset[str]:
+        return frozenset().union(*map(_deletions, self.typo_able))
 
 
 def doc_of(paper: Paper, rules: Rules = RULES, vocabulary: Vocabulary | None = None) -> Doc:
@@ -324,6 +493,22 @@ def doc_of(paper: Paper, rules: Rules = RULES, vocabulary: Vocabulary | None = N
     )
 
 
+def _units_of(mention: Mention, doc: Doc) -> set[int]:
+    found: set[int] = set()
+    for source in mention.sources:
+        found |= _units_of(source, doc)
+    if mention.index < 0:
+        return found
+    pattern = _pattern(mention.index)
+    phrases = _concept_phrases(doc.rules.word_families)[mention.index]
+    for u, unit in enumerate(doc.units):
+        if (pattern is not None and any(pattern.fullmatch(w) for w in unit)) or any(
+            count_in(unit, p) for p, _written in phrases
+        ):
+            found.add(u)
+    return found
+
+
 def _defines_otherwise(acronym: str, before: list[str]) -> bool:
     """Whether the words before "(ACRONYM)" spell it out, as something other than ours: the
     paper's own definition ("attack success rate (ASR)") wins over the table's."""
@@ -334,14 +519,34 @@ def _defines_otherwise(acronym: str, before: list[str]) -> bool:
     return tuple(words_) != tuple(w for w in words(ACRONYMS[acronym][0]) if w not in STOPWORDS)
 
 
+@lru_cache(maxsize=100_000)
+def typo_probes(word: str) -> frozenset[tuple[str, int]]:
+    """What a word one typo from `word` has in `Doc.typo_sketch`: an edit inside the word keeps
+    its first and last letters, one at its end its first three; the length moves by one."""
+    size = len(word)
+    return frozenset(
+        (key, length)
+        for key in (word[0] + word[-1], word[:3])
+        for length in (size - 1, size, size + 1)
+    )
+
+
 def typo_keys(words_: Iterable[str]) -> set[str]:
     """Typo-able words and every deletion of them but the first letter's (never forgiven)."""
-    keys: set[str] = set()
-    for word in words_:
-        if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
-            keys.add(word)
-            keys.update(word[:i] + word[i + 1 :] for i in range(1, len(word)))
-    return keys
+    return set().union(
+        *(_deletions(w) for w in words_ if len(w) >= FUZZY_MIN_LENGTH and not w.isdigit())
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _deletions(word: str) -> frozenset[str]:
+    """`word` and every deletion of one of its letters but the first (never forgiven)."""
+    return frozenset((word, *(word[:i] + word[i + 1 :] for i in range(1, len(word)))))
+
+
+@lru_cache(maxsize=200_000)
+def _sketch(word: str) -> tuple[tuple[str, int], tuple[str, int]]:
+    return ((word[0] + word[-1], len(word)), (word[:3], len(word)))
 
 
 def count_in(sequence: list[str], wanted: tuple[str, ...] | list[str]) -> int:

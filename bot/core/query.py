@@ -114,8 +114,11 @@ _FIELD_PREFIX = re.compile(r"^([A-Za-z]+):(.*)$", re.DOTALL)
 _BREAK = set(' \t\n()"')
 
 
-def parse(text: str) -> Query:
-    """Parse a topic query; raises `QueryError` with a pointer at the problem."""
+def parse(text: str, *, expand: bool = True) -> Query:
+    """Parse a topic query; raises `QueryError` with a pointer at the problem.
+
+    `expand=False` leaves out the acronym and compound alternatives (the query as typed).
+    """
     stripped = text.strip()
     if not stripped:
         raise QueryError("The query is empty: type the words a paper should contain.")
@@ -128,7 +131,7 @@ def parse(text: str) -> Query:
     if parser.terms > MAX_TERMS:
         raise QueryError(f"The query has {parser.terms} terms; the limit is {MAX_TERMS}.")
     _check_positive(tree, stripped)
-    expanded = _expand(tree)
+    expanded = _expand(tree) if expand else tree
     return Query(
         text=stripped,
         tree=expanded,

@@ -68,6 +68,11 @@ def fold(text: str) -> str:
     return _strip_accents(text).lower()
 
 
+def strip_accents(text: str) -> str:
+    """`text` with accents removed, case kept: "Schrödinger" → "Schrodinger"."""
+    return _strip_accents(text)
+
+
 def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
@@ -165,6 +170,41 @@ def scan(text: str) -> Scan:
             found.words.append(stem(raw.lower()))
             found.sentences.append(number)
     return found
+
+
+def without_release(text: str) -> str:
+    """`text` without its sentences about releasing code or data ("Code is available at ...")."""
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _RELEASE_HINTS):
+        return text
+    kept = [s for s in _SENTENCE_END.split(text) if not _about_release(s)]
+    return ". ".join(kept)
+
+
+def _about_release(sentence: str) -> bool:
+    lowered = sentence.lower()  # the cheap test first: most sentences hold no hint
+    return any(hint in lowered for hint in _RELEASE_HINTS) and bool(_RELEASE.search(sentence))
+
+
+# Written with a capital somewhere: what may be an acronym (MoE) or a name (MonkeyOCR).
+_CAPITALISED = re.compile(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
+_NEGATED = re.compile(r"\b(?:" + "|".join(sorted(MEANING_PREFIXES)) + r")-([a-z0-9]+)")
+
+
+def negated(folded: str) -> list[str]:
+    """The words of a folded text written after a prefix that negates them (non-verifiable)."""
+    return [stem(w) for w in _NEGATED.findall(folded)]
+
+
+@lru_cache(maxsize=100_000)
+def traits(raw: str) -> tuple[str, bool, tuple[tuple[str, bool], ...]]:
+    """A capitalised token's word, whether it is written as an acronym, and its camel parts."""
+    return stem(raw.lower()), _acronym_shaped(raw), _camel_parts(raw)
+
+
+def capitalised(text: str) -> list[str]:
+    """The tokens of `text` (accents stripped) that hold a capital, in order."""
+    return _CAPITALISED.findall(_strip_accents(text))
 
 
 def _acronym_shaped(raw: str) -> bool:
