@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from bot.core.paper_ids import parse_paper_id
 from bot.core.query import Any_, Group, Node, Not, Phrase, Term, parse
 from bot.core.search_store import SearchStore
 from bot.core.store import Store
+from bot.core.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +60,17 @@ def fts_expression(node: Node, corrections: dict[str, list[str]] | None = None) 
     """An FTS5 MATCH expression with the same meaning as `node` (before the matcher's check)."""
     fixes = corrections or {}
     if isinstance(node, Term):
-        forms = {_quote(f) for f in _surface_forms(node.word)}
+        forms = set(_surface_forms(node.word))
         if node.label and " " not in node.label:
-            forms.add(_quote(node.label))
-        forms.update(_quote(w) for w in fixes.get(node.word, []))
-        inner = " OR ".join(sorted(forms))
-        return _column(node.field, f"({inner})")
+            forms.add(node.label)
+        forms.update(fixes.get(node.word, []))
+        return _column(node.field, _any_of(forms))
     if isinstance(node, Phrase):
         *head, last = node.words
         forms = {" ".join([*head, form]) for form in _surface_forms(last)}
         if node.label:
             forms.add(node.label)
-        inner = " OR ".join(sorted(_quote(f) for f in forms))
-        return _column(node.field, f"({inner})")
+        return _column(node.field, _any_of(forms))
     if isinstance(node, Not):
         raise AssertionError("exclusions are rendered by their All")
     if isinstance(node, Group):
@@ -106,6 +106,16 @@ def _column(field: str | None, expression: str) -> str:
     if field == "abstract":
         return "{abstract ai_summary} : " + expression
     return f"{_COLUMNS[field]} : {expression}"
+
+
+def _any_of(forms: set[str]) -> str:
+    """Forms as FTS5 alternatives, each once as the index sees it ("VLM" is "vlm", and
+    "text-to-image" is "text to image"): ranking pays a scan of the index for each."""
+    tokens = {" ".join(_FTS_TOKEN.findall(fold(f))) for f in forms}
+    return "(" + " OR ".join(sorted(_quote(t) for t in tokens if t)) + ")"
+
+
+_FTS_TOKEN = re.compile(r"[^\W_]+")
 
 
 def _quote(text: str) -> str:

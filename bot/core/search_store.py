@@ -8,7 +8,13 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.models import Paper
-from bot.core.store import PAPER_COLUMNS, Store, paper_columns, paper_from_row, to_iso
+from bot.core.store import (
+    PAPER_COLUMNS,
+    Store,
+    paper_columns,
+    paper_from_row,
+    to_iso,
+)
 
 log = logging.getLogger(__name__)
 
@@ -20,19 +26,29 @@ class SearchStore:
         self._store = store
 
     async def fts(self, expression: str, limit: int) -> list[Paper]:
-        """Papers matching an FTS5 expression, best bm25 first."""
-        # bm25 is computed for at most RANK_WINDOW matches, the newest (rowids grow with
-        # first sight): a query that matches half the store still answers in milliseconds.
-        # Rowids are ranked alone, so the sorter never carries whole papers.
+        """Papers matching an FTS5 expression: the best by bm25 among the newest matches, then
+        older matches, newest first."""
+        # bm25 runs on the index of the newest RECENT_PAPERS papers, and over at most
+        # RANK_WINDOW of its matches: a query that matches half the store still answers in
+        # milliseconds. Rowids are ranked alone, so the sorter never carries whole papers.
         try:
             rows = await self._store.fetch_all(
-                "WITH recent AS (SELECT rowid, rank FROM papers_fts WHERE papers_fts MATCH ? "
-                "ORDER BY rowid DESC LIMIT ?), "
+                "WITH recent AS (SELECT rowid, rank FROM papers_recent_fts "
+                "WHERE papers_recent_fts MATCH ? ORDER BY rowid DESC LIMIT ?), "
                 "best AS (SELECT rowid, rank FROM recent ORDER BY rank LIMIT ?) "
                 f"SELECT {paper_columns('p')} FROM best JOIN papers p ON p.rowid = best.rowid "
                 "ORDER BY best.rank",
                 (expression, RANK_WINDOW, limit),
             )
+            if len(rows) < limit:
+                rows += await self._store.fetch_all(
+                    "WITH older AS (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
+                    "AND rowid <= (SELECT max(rowid) FROM papers) - ? "
+                    "ORDER BY rowid DESC LIMIT ?) "
+                    f"SELECT {paper_columns('p')} FROM older JOIN papers p "
+                    "ON p.rowid = older.rowid ORDER BY older.rowid DESC",
+                    (expression, self._store.ranked_papers, limit - len(rows)),
+                )
         except sqlite3.OperationalError as exc:
             log.warning("search expression %r failed: %s", expression, exc)
             raise UserError("That query can't be searched; try simpler words.") from exc

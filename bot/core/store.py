@@ -120,6 +120,9 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+# The newest papers search ranks by bm25 (migration 0005): counting a common phrase's papers
+# over all of them is what bm25 costs, and older matches are listed newest first instead.
+RECENT_PAPERS = 50_000
 WRITE_CHUNK = 20_000  # rows a long write stores per transaction, letting other writes in
 
 
@@ -145,6 +148,7 @@ class Store:
         self.path = path
         self.health = StoreHealth()
         self.write_chunk = write_chunk
+        self.ranked_papers = RECENT_PAPERS  # the newest papers search ranks by bm25
 
     @classmethod
     async def open(
@@ -272,7 +276,7 @@ class Store:
         """Store papers: new ones get `first_seen = now`; known ones keep it, with fresh counts."""
         batch = list(papers)
         async with self.transaction() as conn:
-            new = await upsert_papers_in(conn, batch, now)
+            new = await upsert_papers_in(conn, batch, now, self.ranked_papers)
         return IngestResult(seen=len(batch), new=len(new))
 
     async def get_paper(self, paper_id: str) -> Paper | None:
@@ -361,7 +365,7 @@ class Store:
 
 
 async def upsert_papers_in(
-    conn: aiosqlite.Connection, papers: Sequence[Paper], now: datetime
+    conn: aiosqlite.Connection, papers: Sequence[Paper], now: datetime, recent: int = RECENT_PAPERS
 ) -> set[str]:
     """Upsert inside an open transaction; returns the ids that were not stored before."""
     if not papers:
@@ -393,6 +397,11 @@ async def upsert_papers_in(
         "last_seen = excluded.last_seen",
         [_paper_params(p, stamp) for p in papers],
     )
+    if len(known) < len(ids):  # new papers: the oldest fall out of the ranking index
+        await conn.execute(
+            "DELETE FROM papers_recent_fts WHERE rowid <= (SELECT max(rowid) FROM papers) - ?",
+            (recent,),
+        )
     return {i for i in ids if i not in known}
 
 

@@ -167,7 +167,7 @@ class TopicStore:
         batch = list(papers)
         chunk = self._store.write_chunk
         async with self._store.transaction() as conn:
-            new = await upsert_papers_in(conn, batch, now)
+            new = await upsert_papers_in(conn, batch, now, self._store.ranked_papers)
             stored = await _papers_in(conn, [p.id for p in batch])
             # Matching and preparing the rows is CPU work (seconds for a large poll at 100,000
             # topics): a worker thread does it, so the event loop goes on meanwhile.

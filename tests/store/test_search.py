@@ -106,3 +106,28 @@ async def test_show_refuses_what_is_not_an_id(search: SearchService) -> None:
     assert (
         await search.show("https://huggingface.co/papers/2611.00004")
     ).title == "State space models"
+
+
+async def test_bm25_ranks_the_newest_papers_and_older_matches_follow_newest_first(
+    store: Store,
+) -> None:
+    store.ranked_papers = 3  # the newest three rowids are ranked; the rest follow by age
+    older = [
+        Paper(id=f"2610.0000{i}", title=f"Paper {i}", abstract="We study graph kernels.")
+        for i in range(1, 4)
+    ]
+    newer = [
+        Paper(id="2611.00011", title="Kernels", abstract="Graph graph graph kernels."),
+        Paper(id="2611.00012", title="Other", abstract="A graph, once."),
+        Paper(id="2611.00013", title="Graph kernels", abstract="Graph kernels for graphs."),
+    ]
+    for paper in [*older, *newer]:  # one at a time: rowids follow the order of first sight
+        await store.upsert_papers([paper], NOW)
+    search = SearchService(store, SearchStore(store), clock=lambda: NOW)
+
+    found = await ids(search, "graph")
+    assert found[:3] == ["2611.00013", "2611.00011", "2611.00012"]  # bm25: title first
+    assert found[3:] == ["2610.00003", "2610.00002", "2610.00001"]  # then newest first
+    ranked = await store.fetch_all("SELECT rowid FROM papers_recent_fts ORDER BY rowid")
+    papers = await store.fetch_all("SELECT rowid FROM papers ORDER BY rowid")
+    assert [r[0] for r in ranked] == [r[0] for r in papers][-3:]  # the oldest were trimmed
