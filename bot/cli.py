@@ -242,14 +242,17 @@ async def _migrate(settings: Settings) -> int:
     try:
         async with await Store.open(settings.db_path) as store:
             version = await store.schema_version()
+            name = store.name
     except StoreOpenError as exc:
         return _fail(str(exc), exc.exit_code)
-    print(f"{settings.db_path}: schema version {version}")
+    print(f"{name}: schema version {version}")
     return EXIT_OK
 
 
 async def _backup(settings: Settings, destination: Path, force: bool) -> int:
     database = settings.db_path
+    if isinstance(database, str):
+        return _fail("paperbot backs up SQLite files; back up PostgreSQL with pg_dump", EXIT_USAGE)
     if not database.is_file():
         return _fail(f"no database at {database} (set PAPERBOT_DB)", EXIT_USAGE)
     try:

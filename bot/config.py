@@ -22,6 +22,13 @@ MIN_SEND_RATE = 0.1
 MAX_POLL_SECONDS = 86_400  # a day: Daily Papers changes every day, and the scheduler has limits
 
 
+def _db_setting(value: str) -> Path | str:
+    """A `postgresql://` URL as written (a Path would fold its `//`), else a file's path."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    return Path(value)
+
+
 class ConfigError(Exception):
     """A setting with a value paperbot cannot use. The message is one line for the user."""
 
@@ -29,7 +36,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     discord_token: str | None = field(default=None, repr=False)
-    db_path: Path = Path(DEFAULT_DB)
+    db_path: Path | str = Path(DEFAULT_DB)  # a SQLite file, or a postgresql:// URL
     poll_seconds: int = DEFAULT_POLL_SECONDS
     hf_endpoint: str = DEFAULT_HF_ENDPOINT
     feeds: tuple[str, ...] = FEEDS
@@ -49,7 +56,7 @@ class Settings:
 
         return cls(
             discord_token=get("DISCORD_TOKEN"),
-            db_path=Path(get("PAPERBOT_DB") or DEFAULT_DB),
+            db_path=_db_setting(get("PAPERBOT_DB") or DEFAULT_DB),
             poll_seconds=_int_setting(
                 "PAPERBOT_POLL_SECONDS", get("PAPERBOT_POLL_SECONDS"), DEFAULT_POLL_SECONDS
             ),

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
+from bot.core.database import SqliteTx, Tx
 from bot.core.models import (
     Delivery,
     DeliveryRecord,
@@ -31,6 +30,14 @@ PER_CHANNEL = 100  # due deliveries of one channel read at once (a digest shows 
 SCAN = 2000  # due rows looked at to find the batch's channels, oldest first
 
 _PENDING = "sent_at IS NULL AND gave_up_at IS NULL"
+# The channels of the oldest SCAN due rows, oldest first: read off deliveries_pending in order
+# (never a sort of the backlog); only those rows are grouped.
+OLDEST_CHANNELS = (
+    "SELECT channel_id FROM (SELECT channel_id, next_attempt_at FROM deliveries "
+    f"WHERE {_PENDING} AND next_attempt_at <= ? "
+    "ORDER BY next_attempt_at LIMIT ?) AS oldest "
+    "GROUP BY channel_id ORDER BY min(next_attempt_at), channel_id LIMIT ?"
+)
 
 
 class DeliveryStore:
@@ -41,8 +48,8 @@ class DeliveryStore:
 
     async def queue(self, deliveries: Sequence[NewDelivery], now: datetime) -> int:
         """Queue deliveries (a backfill); returns how many were new."""
-        async with self._store.transaction() as conn:
-            return await insert_delivery_rows(conn, delivery_rows(deliveries, now))
+        async with self._store.transaction() as tx:
+            return await insert_delivery_rows(tx, delivery_rows(deliveries, now))
 
     async def due_deliveries(
         self, now: datetime, channels: int = CHANNELS_PER_BATCH, per_channel: int = PER_CHANNEL
@@ -50,12 +57,7 @@ class DeliveryStore:
         """Due deliveries of the channels whose oldest delivery waits longest (channels in
         turn), each channel's in the order they became due; paused channels never."""
         stamp = to_iso(now)
-        picked = await self._store.fetch_all(
-            "SELECT DISTINCT channel_id FROM (SELECT channel_id FROM deliveries "
-            f"WHERE {_PENDING} AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at LIMIT ?) LIMIT ?",
-            (stamp, SCAN, channels),
-        )
+        picked = await self._store.fetch_all(OLDEST_CHANNELS, (stamp, SCAN, channels))
         if not picked:
             return []
         ids = [int(r[0]) for r in picked]
@@ -65,7 +67,7 @@ class DeliveryStore:
             "SELECT * FROM (SELECT id, guild_id, channel_id, paper_id, topic_ids, digest, "
             "attempts, due_at, next_attempt_at FROM deliveries "
             f"WHERE channel_id = ? AND {_PENDING} AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at, id LIMIT ?)"
+            "ORDER BY next_attempt_at, id LIMIT ?) AS owed"
         )
         union = " UNION ALL ".join([one] * len(ids))
         params = [value for channel in ids for value in (channel, stamp, per_channel)]
@@ -111,12 +113,12 @@ class DeliveryStore:
     async def mark_sent(self, ids: Sequence[int], message_id: int, now: datetime) -> None:
         """Record deliveries as sent and count them on their topics."""
         marks = ",".join("?" * len(ids))
-        async with self._store.transaction() as conn:
-            rows = await conn.execute_fetchall(
+        async with self._store.transaction() as tx:
+            rows = await tx.fetch_all(
                 f"SELECT topic_ids FROM deliveries WHERE id IN ({marks}) AND sent_at IS NULL",
                 tuple(ids),
             )
-            await conn.execute(
+            await tx.execute(
                 f"UPDATE deliveries SET sent_at = ?, message_id = ?, last_error = NULL "
                 f"WHERE id IN ({marks})",
                 (to_iso(now), message_id, *ids),
@@ -125,7 +127,7 @@ class DeliveryStore:
             for row in rows:
                 for topic_id in json.loads(row[0]):
                     counted[topic_id] = counted.get(topic_id, 0) + 1
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE topics SET posted_count = posted_count + ? WHERE id = ?",
                 [(n, topic_id) for topic_id, n in counted.items()],
             )
@@ -135,15 +137,15 @@ class DeliveryStore:
     ) -> None:
         """Keep failed deliveries with their reason: retried at `next_attempt`, or given up."""
         marks = ",".join("?" * len(ids))
-        async with self._store.transaction() as conn:
+        async with self._store.transaction() as tx:
             if next_attempt is None:
-                await conn.execute(
+                await tx.execute(
                     f"UPDATE deliveries SET attempts = attempts + 1, last_error = ?, "
                     f"gave_up_at = ? WHERE id IN ({marks})",
                     (error, to_iso(now), *ids),
                 )
             else:
-                await conn.execute(
+                await tx.execute(
                     f"UPDATE deliveries SET attempts = attempts + 1, last_error = ?, "
                     f"next_attempt_at = ? WHERE id IN ({marks})",
                     (error, to_iso(next_attempt), *ids),
@@ -151,38 +153,39 @@ class DeliveryStore:
 
     async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> None:
         """Stop posting to a channel: its deliveries wait, out of every batch, until resumed."""
-        async with self._store.transaction() as conn:
-            await conn.execute(
+        async with self._store.transaction() as tx:
+            await tx.execute(
                 "UPDATE channel_state SET paused_reason = ?, paused_at = ? WHERE channel_id = ?",
                 (reason, to_iso(now), channel_id),
             )
-            await conn.execute(
+            await tx.execute(
                 f"UPDATE deliveries SET next_attempt_at = ? WHERE channel_id = ? AND {_PENDING}",
                 (PAUSED, channel_id),
             )
 
     async def resume_channel(self, guild_id: int, channel_id: int) -> bool:
         """Clear a channel's pause; True if it was paused."""
-        async with self._store.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._store.transaction() as tx:
+            resumed = await tx.execute(
                 "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL "
                 "WHERE channel_id = ? AND guild_id = ? AND paused_reason IS NOT NULL",
                 (channel_id, guild_id),
             )
-            if cursor.rowcount:
+            if resumed:
                 # What waited during the pause goes out now (a digest at its hour), not after
                 # a long backoff.
-                await conn.execute(
+                await tx.execute(
                     "UPDATE deliveries SET next_attempt_at = due_at "
                     f"WHERE channel_id = ? AND {_PENDING}",
                     (channel_id,),
                 )
-            return bool(cursor.rowcount)
+            return bool(resumed)
 
     async def summary(self, guild_id: int | None = None) -> OutboxSummary:
         where, params = ("WHERE guild_id = ?", (guild_id,)) if guild_id else ("", ())
         row = await self._store.fetch_one(
-            "SELECT sum(sent_at IS NULL AND gave_up_at IS NULL), sum(gave_up_at IS NOT NULL) "
+            f"SELECT sum(CASE WHEN {_PENDING} THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN gave_up_at IS NOT NULL THEN 1 ELSE 0 END) "
             f"FROM deliveries {where}",
             params,
         )
@@ -238,19 +241,37 @@ def delivery_rows(deliveries: Sequence[NewDelivery], now: datetime) -> list[tupl
     ]
 
 
-async def insert_delivery_rows(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> int:
+async def insert_delivery_rows(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
     """Insert inside an open transaction; a (channel, paper) already owed or sent is skipped.
 
-    A paused channel's new deliveries wait with the others (their next attempt is `PAUSED`).
+    Returns how many were new. A paused channel's new deliveries wait with the others (their
+    next attempt is `PAUSED`).
     """
-    # One statement for the batch: a paper owed to 10,000 channels is one round trip to
-    # SQLite's thread, not 10,000. rowcount sums the rows actually inserted.
-    cursor = await conn.executemany(
+    if not rows:
+        return 0
+    if isinstance(tx, SqliteTx):
+        # One statement for the batch: a paper owed to 10,000 channels is one round trip to
+        # SQLite's thread, not 10,000. The count sums the rows actually inserted.
+        return await tx.executemany_count(
+            "INSERT INTO deliveries (guild_id, channel_id, paper_id, topic_ids, digest, "
+            "created_at, due_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+            "CASE WHEN EXISTS (SELECT 1 FROM channel_state c WHERE c.channel_id = ?2 "
+            f"AND c.paused_reason IS NOT NULL) THEN '{PAUSED}' ELSE ?8 END) "
+            "ON CONFLICT (channel_id, paper_id) DO NOTHING",
+            rows,
+        )
+    # PostgreSQL: the batch as arrays, one statement, one round trip.
+    columns = list(zip(*rows, strict=True))
+    return await tx.execute(
         "INSERT INTO deliveries (guild_id, channel_id, paper_id, topic_ids, digest, "
-        "created_at, due_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "CASE WHEN EXISTS (SELECT 1 FROM channel_state c WHERE c.channel_id = ?2 "
-        f"AND c.paused_reason IS NOT NULL) THEN '{PAUSED}' ELSE ?8 END) "
+        "created_at, due_at, next_attempt_at) "
+        "SELECT r.guild_id, r.channel_id, r.paper_id, r.topic_ids, r.digest, r.created_at, "
+        f"r.due_at, CASE WHEN c.paused_reason IS NOT NULL THEN '{PAUSED}' ELSE r.next_at END "
+        "FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::int[], ?::text[], "
+        "?::text[], ?::text[]) WITH ORDINALITY AS r (guild_id, channel_id, paper_id, "
+        "topic_ids, digest, created_at, due_at, next_at, n) "
+        "LEFT JOIN channel_state c ON c.channel_id = r.channel_id "
+        "ORDER BY r.n "  # ids in the order planned, as on SQLite
         "ON CONFLICT (channel_id, paper_id) DO NOTHING",
-        rows,
+        [list(column) for column in columns],
     )
-    return max(cursor.rowcount, 0)

@@ -6,13 +6,15 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
+from bot.core.database import Tx, scalar_in
 from bot.core.errors import UserError
 from bot.core.models import Paper, SavedItem, SavedList
-from bot.core.store import Store, from_iso, scalar_in, to_iso
+from bot.core.store import Store, from_iso, to_iso
 from bot.core.text import inert
 
 MAX_LISTS = 50
 MAX_ITEMS = 10_000
+_NAMED = "lower(name) = lower(?)"  # list names ignore case, on either engine
 
 
 class SavedLimitError(UserError):
@@ -27,36 +29,37 @@ class SavedStore:
         self, user_id: int, list_name: str, paper: Paper, note: str | None, now: datetime
     ) -> bool:
         """Save a paper (creating the list if needed). False when it was already there."""
-        async with self._store.transaction() as conn:
-            list_id = await self._list_id(conn, user_id, list_name)
+        async with self._store.transaction() as tx:
+            list_id = await self._list_id(tx, user_id, list_name)
             if list_id is None:
                 lists = await scalar_in(
-                    conn, "SELECT count(*) FROM saved_lists WHERE user_id = ?", (user_id,)
+                    tx, "SELECT count(*) FROM saved_lists WHERE user_id = ?", (user_id,)
                 )
                 if lists >= MAX_LISTS:
                     raise SavedLimitError(
                         f"You already have {MAX_LISTS} lists, the most allowed. Delete one with "
                         "/saved delete first."
                     )
-                cursor = await conn.execute(
-                    "INSERT INTO saved_lists (user_id, name, created_at) VALUES (?, ?, ?)",
+                list_id = await scalar_in(
+                    tx,
+                    "INSERT INTO saved_lists (user_id, name, created_at) VALUES (?, ?, ?) "
+                    "RETURNING id",
                     (user_id, list_name, to_iso(now)),
                 )
-                list_id = int(cursor.lastrowid or 0)
             exists = await scalar_in(
-                conn,
+                tx,
                 "SELECT count(*) FROM saved_items WHERE list_id = ? AND paper_id = ?",
                 (list_id, paper.id),
             )
             if exists:
                 if note is not None:
-                    await conn.execute(
+                    await tx.execute(
                         "UPDATE saved_items SET note = ? WHERE list_id = ? AND paper_id = ?",
                         (note, list_id, paper.id),
                     )
                 return False
             items = await scalar_in(
-                conn, "SELECT count(*) FROM saved_items WHERE list_id = ?", (list_id,)
+                tx, "SELECT count(*) FROM saved_items WHERE list_id = ?", (list_id,)
             )
             if items >= MAX_ITEMS:
                 raise SavedLimitError(
@@ -64,7 +67,7 @@ class SavedStore:
                     "can. Save to another list."
                 )
             published = paper.published_at or paper.submitted_at or paper.first_seen
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO saved_items (list_id, paper_id, title, authors, published_at, note, "
                 "saved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -80,19 +83,19 @@ class SavedStore:
             return True
 
     async def remove(self, user_id: int, list_name: str, paper_id: str) -> bool:
-        async with self._store.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._store.transaction() as tx:
+            removed = await tx.execute(
                 "DELETE FROM saved_items WHERE paper_id = ? AND list_id = "
-                "(SELECT id FROM saved_lists WHERE user_id = ? AND name = ?)",
+                f"(SELECT id FROM saved_lists WHERE user_id = ? AND {_NAMED})",
                 (paper_id, user_id, list_name),
             )
-            return bool(cursor.rowcount)
+            return bool(removed)
 
     async def items(
         self, user_id: int, list_name: str, status: str | None, offset: int, limit: int
     ) -> tuple[list[SavedItem], int]:
         """One page of a list (newest saved first) and the total matching `status`."""
-        where = "l.user_id = ? AND l.name = ?"
+        where = "l.user_id = ? AND lower(l.name) = lower(?)"
         params: tuple[Any, ...] = (user_id, list_name)
         if status is not None:
             where += " AND i.status = ?"
@@ -112,16 +115,17 @@ class SavedStore:
 
     async def lists(self, user_id: int) -> list[SavedList]:
         rows = await self._store.fetch_all(
-            "SELECT l.name, count(i.paper_id), sum(i.status = 'unread') FROM saved_lists l "
+            "SELECT l.name, count(i.paper_id), "
+            "sum(CASE WHEN i.status = 'unread' THEN 1 ELSE 0 END) FROM saved_lists l "
             "LEFT JOIN saved_items i ON i.list_id = l.id WHERE l.user_id = ? "
-            "GROUP BY l.id ORDER BY l.created_at, l.id",
+            "GROUP BY l.id, l.name, l.created_at ORDER BY l.created_at, l.id",
             (user_id,),
         )
         return [SavedList(str(r[0]), int(r[1]), int(r[2] or 0)) for r in rows]
 
     async def list_exists(self, user_id: int, list_name: str) -> bool:
         row = await self._store.fetch_one(
-            "SELECT count(*) FROM saved_lists WHERE user_id = ? AND name = ?",
+            f"SELECT count(*) FROM saved_lists WHERE user_id = ? AND {_NAMED}",
             (user_id, list_name),
         )
         return bool(row and row[0])
@@ -135,47 +139,45 @@ class SavedStore:
         value: str | None,
     ) -> int:
         """Set `status` or `note` on a saved paper, in one list or in all of the user's lists."""
-        scope = "user_id = ?" + (" AND name = ?" if list_name is not None else "")
+        scope = "user_id = ?" + (f" AND {_NAMED}" if list_name is not None else "")
         params: tuple[Any, ...] = (user_id,) + ((list_name,) if list_name is not None else ())
-        async with self._store.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._store.transaction() as tx:
+            return await tx.execute(
                 f"UPDATE saved_items SET {column} = ? WHERE paper_id = ? AND list_id IN "
                 f"(SELECT id FROM saved_lists WHERE {scope})",
                 (value, paper_id, *params),
             )
-            return int(cursor.rowcount)
 
     async def rename(self, user_id: int, old: str, new: str) -> bool:
-        async with self._store.transaction() as conn:
-            if old.lower() != new.lower() and await self._list_id(conn, user_id, new) is not None:
+        async with self._store.transaction() as tx:
+            if old.lower() != new.lower() and await self._list_id(tx, user_id, new) is not None:
                 raise UserError(f"You already have a list called “{inert(new)}”.")
-            cursor = await conn.execute(
-                "UPDATE saved_lists SET name = ? WHERE user_id = ? AND name = ?",
+            renamed = await tx.execute(
+                f"UPDATE saved_lists SET name = ? WHERE user_id = ? AND {_NAMED}",
                 (new, user_id, old),
             )
-            return bool(cursor.rowcount)
+            return bool(renamed)
 
     async def delete(self, user_id: int, list_name: str) -> int | None:
         """Delete a list and its items; returns how many papers it held, or None if absent."""
-        async with self._store.transaction() as conn:
-            list_id = await self._list_id(conn, user_id, list_name)
+        async with self._store.transaction() as tx:
+            list_id = await self._list_id(tx, user_id, list_name)
             if list_id is None:
                 return None
             count = await scalar_in(
-                conn, "SELECT count(*) FROM saved_items WHERE list_id = ?", (list_id,)
+                tx, "SELECT count(*) FROM saved_items WHERE list_id = ?", (list_id,)
             )
-            await conn.execute("DELETE FROM saved_lists WHERE id = ?", (list_id,))
+            await tx.execute("DELETE FROM saved_lists WHERE id = ?", (list_id,))
             return count
 
     async def list_names(self, user_id: int) -> list[str]:
         return [s.name for s in await self.lists(user_id)]
 
     @staticmethod
-    async def _list_id(conn: Any, user_id: int, name: str) -> int | None:
-        async with conn.execute(
-            "SELECT id FROM saved_lists WHERE user_id = ? AND name = ?", (user_id, name)
-        ) as cursor:
-            row = await cursor.fetchone()
+    async def _list_id(tx: Tx, user_id: int, name: str) -> int | None:
+        row = await tx.fetch_one(
+            f"SELECT id FROM saved_lists WHERE user_id = ? AND {_NAMED}", (user_id, name)
+        )
         return int(row[0]) if row else None
 
 

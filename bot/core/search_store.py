@@ -15,6 +15,7 @@ from bot.core.store import (
     paper_from_row,
     to_iso,
 )
+from bot.core.tsquery import RANK_WEIGHTS, TsqueryError, to_tsquery
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class SearchStore:
     async def fts(self, expression: str, limit: int) -> list[Paper]:
         """Papers matching an FTS5 expression: the best by bm25 among the newest matches, then
         older matches, newest first."""
+        if self._store.dialect == "postgresql":
+            return await self._tsquery(expression, limit)
         # bm25 runs on the index of the newest RECENT_PAPERS papers, and over at most
         # RANK_WINDOW of its matches: a query that matches half the store still answers in
         # milliseconds. Rowids are ranked alone, so the sorter never carries whole papers.
@@ -54,15 +57,43 @@ class SearchStore:
             raise UserError("That query can't be searched; try simpler words.") from exc
         return [paper_from_row(r) for r in rows]
 
+    async def _tsquery(self, expression: str, limit: int) -> list[Paper]:
+        """PostgreSQL: the newest RANK_WINDOW matches off the GIN index, ranked by ts_rank with
+        the columns weighted as bm25 weighs them in SQLite."""
+        try:
+            query = to_tsquery(expression)
+        except TsqueryError as exc:
+            log.warning("search expression %r failed: %s", expression, exc)
+            raise UserError("That query can't be searched; try simpler words.") from exc
+        rows = await self._store.fetch_all(
+            "WITH q AS (SELECT to_tsquery('simple', ?) AS q), "
+            "matched AS (SELECT p.seq, p.search FROM papers p, q WHERE p.search @@ q.q "
+            "ORDER BY p.seq DESC LIMIT ?) "
+            f"SELECT {paper_columns('p')} FROM matched m JOIN papers p ON p.seq = m.seq, q "
+            f"ORDER BY ts_rank('{RANK_WEIGHTS}', m.search, q.q) DESC, m.seq DESC LIMIT ?",
+            (query, RANK_WINDOW, limit),
+        )
+        return [paper_from_row(r) for r in rows]
+
     async def vocabulary(self) -> list[str]:
         """Every word in the search index (for typo correction)."""
-        rows = await self._store.fetch_all("SELECT term FROM papers_vocab")
+        if self._store.dialect == "postgresql":
+            rows = await self._store.fetch_all(
+                "SELECT word FROM ts_stat('SELECT search FROM papers')"
+            )
+        else:
+            rows = await self._store.fetch_all("SELECT term FROM papers_vocab")
         return [str(r[0]) for r in rows]
 
     async def word_documents(self) -> tuple[int, list[tuple[str, int]]]:
         """How many papers are stored, and how many of them use each word of the index."""
         total = await self._store.fetch_one("SELECT count(*) FROM papers")
-        rows = await self._store.fetch_all("SELECT term, doc FROM papers_vocab")
+        if self._store.dialect == "postgresql":
+            rows = await self._store.fetch_all(
+                "SELECT word, ndoc FROM ts_stat('SELECT search FROM papers')"
+            )
+        else:
+            rows = await self._store.fetch_all("SELECT term, doc FROM papers_vocab")
         return int(total[0]) if total else 0, [(str(r[0]), int(r[1])) for r in rows]
 
     async def top_papers(self, since: datetime, limit: int) -> list[Paper]:

@@ -1,36 +1,28 @@
-"""SQLite storage: the connection, migrations, papers and the poll log.
+"""The store: opening the database (a SQLite file or PostgreSQL), papers and the poll log.
 
-One aiosqlite connection in autocommit mode; every write runs inside an explicit
-`BEGIN IMMEDIATE ... COMMIT` so that a batch is stored whole or not at all. Every method returns
-frozen dataclasses, never rows, and binds every parameter.
+Every method returns frozen dataclasses, never rows, and binds every parameter. The SQL is
+written once for both engines (see `database.py`); the topic, outbox, saved-list and search
+stores sit beside this one on the same driver.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import os
-import re
-import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Self
 
-import aiosqlite
-
-from bot.core.errors import StoreOpenError, StoreUnwritable
-from bot.core.health import StoreHealth, unwritable_reason
+from bot.core.database import Database, Dialect, Row, SqliteDatabase, Tx, scalar_in
+from bot.core.errors import UserError
 from bot.core.models import IngestResult, Paper, PollRecord
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-BUSY_TIMEOUT_MS = 5000
+__all__ = ["Store", "scalar_in"]
 
 PAPER_COLUMNS = (
     "id, title, abstract, authors, published_at, submitted_at, upvotes, num_comments, "
@@ -53,73 +45,6 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-async def _reader(db_path: Path) -> aiosqlite.Connection:
-    reader = await aiosqlite.connect(db_path, isolation_level=None)
-    try:
-        reader.row_factory = sqlite3.Row
-        await reader.execute("PRAGMA query_only=ON")
-        await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    except BaseException:
-        await reader.close()
-        raise
-    return reader
-
-
-def _prepare_path(db_path: Path) -> None:
-    """Refuse a directory, and create the database's folder (a stat and a mkdir, once)."""
-    if db_path.is_dir():
-        raise StoreOpenError(
-            f"PAPERBOT_DB ({db_path}) is a directory; give the path of a database file, "
-            f"e.g. {db_path / 'paperbot.db'}"
-        )
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreOpenError(
-            f"cannot create the folder of PAPERBOT_DB ({db_path.parent}): {exc.strerror or exc}"
-        ) from None
-
-
-def _open_error(path: Path, error: sqlite3.Error) -> StoreOpenError:
-    """One line for why `path` cannot serve as the database, and the exit code."""
-    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-    if code == 26:  # SQLITE_NOTADB
-        return StoreOpenError(
-            f"{path} is not a SQLite database (a damaged or unrelated file): restore a backup, "
-            "or point PAPERBOT_DB at another path"
-        )
-    reason = unwritable_reason(error)
-    if reason == "disk full":
-        return StoreOpenError(f"cannot open {path}: disk full; free some space", 1)
-    if reason is not None and not (
-        os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
-    ):
-        return StoreOpenError(
-            f"cannot write {path}: the file or its folder is read-only (paperbot needs to write "
-            "both: check their permissions, or how the disk is mounted)"
-        )
-    if reason is not None:
-        return StoreOpenError(
-            f"cannot open {path} for writing: {reason}; check the permissions of the file "
-            "and of its folder (paperbot needs to write both)"
-        )
-    return StoreOpenError(f"cannot open {path}: {error}")
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, file name, SQL) for every bundled migration, in order."""
-    found: list[tuple[int, str, str]] = []
-    for entry in resources.files("bot.core.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text("utf-8")))
-    found.sort()
-    for expected, (version, name, _sql) in enumerate(found, start=1):
-        if version != expected:
-            raise RuntimeError(f"migration {name} is out of sequence (expected {expected:04d})")
-    return found
-
-
 # The newest papers search ranks by bm25 (migration 0005): counting a common phrase's papers
 # over all of them is what bm25 costs, and older matches are listed newest first instead.
 RECENT_PAPERS = 50_000
@@ -127,71 +52,50 @@ WRITE_CHUNK = 20_000  # rows a long write stores per transaction, letting other 
 
 
 class Store:
-    """The paperbot database: one connection writes, another reads.
+    """The paperbot database, on either engine: papers, the poll log, settings.
 
-    SQLite in WAL mode lets readers go on beside a writer. With a connection of their own
-    (`separate_reads`), reads (every command's) never wait behind a poll's long insert, which
-    runs on the writing connection's thread; long writes go in chunks of `write_chunk` rows so
-    that commands' own writes wait one chunk at most.
+    The topic, outbox, saved-list and search stores share its driver (`db`). Long writes go
+    in chunks of `write_chunk` rows so that commands' own writes wait one chunk at most.
     """
 
-    def __init__(
-        self,
-        conn: aiosqlite.Connection,
-        path: Path,
-        reader: aiosqlite.Connection | None = None,
-        write_chunk: int = WRITE_CHUNK,
-    ) -> None:
-        self._conn = conn
-        self._reader = reader or conn
-        self._lock = asyncio.Lock()
-        self.path = path
-        self.health = StoreHealth()
+    def __init__(self, db: Database, write_chunk: int = WRITE_CHUNK) -> None:
+        self.db = db
+        self.health = db.health
+        self.dialect: Dialect = db.dialect
         self.write_chunk = write_chunk
         self.ranked_papers = RECENT_PAPERS  # the newest papers search ranks by bm25
 
     @classmethod
     async def open(
         cls,
-        path: Path | str,
+        target: Path | str,
         *,
         migrate: bool = True,
         separate_reads: bool = True,
         write_chunk: int = WRITE_CHUNK,
     ) -> Self:
-        """Open (creating the file and its folder if needed) and bring the schema up to date.
+        """Open a SQLite file (created with its folder if needed) or a `postgresql://` URL,
+        and bring the schema up to date.
 
-        Raises `StoreOpenError` with one line for the user when the file cannot serve.
+        Raises `StoreOpenError` with one line for the user when the database cannot serve.
         """
-        db_path = Path(path)
-        _prepare_path(db_path)
-        try:
-            conn = await aiosqlite.connect(db_path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _open_error(db_path, exc) from None
-        try:
-            conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            store = cls(conn, db_path, write_chunk=write_chunk)
-            if migrate:
-                await store.migrate()
-            if separate_reads:
-                store._reader = await _reader(db_path)
-        except sqlite3.Error as exc:
-            await conn.close()
-            raise _open_error(db_path, exc) from None
-        except BaseException:
-            await conn.close()
-            raise
-        return store
+        if is_database_url(target):
+            from bot.core.database_pg import PostgresDatabase  # asyncpg only when asked for
+
+            db: Database = await PostgresDatabase.open(str(target), migrate=migrate)
+        else:
+            db = await SqliteDatabase.open(
+                Path(target), migrate=migrate, separate_reads=separate_reads
+            )
+        return cls(db, write_chunk=write_chunk)
+
+    @property
+    def name(self) -> str:
+        """The file, or the server and database (never a password), for messages."""
+        return self.db.name
 
     async def close(self) -> None:
-        if self._reader is not self._conn:
-            await self._reader.close()
-        await self._conn.close()
+        await self.db.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -199,84 +103,38 @@ class Store:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    # -- schema ------------------------------------------------------------------------------
+    # -- schema and plumbing -------------------------------------------------------------------
 
     async def schema_version(self) -> int:
-        row = await self.fetch_one("PRAGMA user_version")
-        return int(row[0]) if row else 0
+        return await self.db.schema_version()
 
     async def migrate(self) -> int:
         """Apply every migration newer than the database; returns the resulting version."""
-        async with self._lock:
-            current = await self.schema_version()
-            available = migrations()
-            if current > len(available):
-                raise StoreOpenError(
-                    f"{self.path} is at schema version {current}, newer than this paperbot "
-                    f"({len(available)}): upgrade paperbot, or restore a backup made by this one"
-                )
-            for version, name, sql in available[current:]:
-                log.info("applying migration %s", name)
-                try:
-                    # Each script carries its own BEGIN ... COMMIT and sets user_version.
-                    await self._conn.executescript(sql)
-                except sqlite3.Error:
-                    if self._conn.in_transaction:
-                        await self._conn.rollback()
-                    raise
-                if await self.schema_version() != version:
-                    raise RuntimeError(f"migration {name} did not set user_version = {version}")
-            return await self.schema_version()
+        return await self.db.migrate()
 
-    # -- plumbing ------------------------------------------------------------------------------
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
         """A write transaction; commits on success, rolls back on any exception.
 
         A write the disk refuses (full, read-only, I/O error) becomes `StoreUnwritable` and is
         reported to `health`; the next write that works reports the store healthy again.
         """
-        async with self._lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._conn
-                except BaseException:
-                    if self._conn.in_transaction:
-                        await self._conn.rollback()
-                    raise
-                await self._conn.commit()
-            except sqlite3.Error as exc:
-                reason = unwritable_reason(exc)
-                if reason is None:
-                    raise
-                if self._conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        await self._conn.rollback()
-                self.health.failed(reason)
-                raise StoreUnwritable(reason) from exc
-        self.health.ok()
+        return self.db.transaction()
 
-    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        """One row of a read, on the reading connection (never behind a long write)."""
-        async with self._reader.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return row
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """One row of a read (never behind a long write)."""
+        return await self.db.fetch_one(sql, params)
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """Every row of a read, on the reading connection (never behind a long write)."""
-        async with self._reader.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
-        return list(rows)
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a read (never behind a long write)."""
+        return await self.db.fetch_all(sql, params)
 
     # -- papers --------------------------------------------------------------------------------
 
     async def upsert_papers(self, papers: Iterable[Paper], now: datetime) -> IngestResult:
         """Store papers: new ones get `first_seen = now`; known ones keep it, with fresh counts."""
         batch = list(papers)
-        async with self.transaction() as conn:
-            new = await upsert_papers_in(conn, batch, now, self.ranked_papers)
+        async with self.transaction() as tx:
+            new = await upsert_papers_in(tx, batch, now, self.ranked_papers)
         return IngestResult(seen=len(batch), new=len(new))
 
     async def get_paper(self, paper_id: str) -> Paper | None:
@@ -300,8 +158,8 @@ class Store:
     # -- poll log ------------------------------------------------------------------------------
 
     async def record_poll(self, record: PollRecord) -> None:
-        async with self.transaction() as conn:
-            await conn.execute(
+        async with self.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO poll_log (feed, started_at, finished_at, papers_seen, papers_new, "
                 "error) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -335,8 +193,8 @@ class Store:
         return str(row[0]) if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        async with self.transaction() as conn:
-            await conn.execute(
+        async with self.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
@@ -345,18 +203,20 @@ class Store:
     # -- backup --------------------------------------------------------------------------------
 
     async def backup(self, destination: Path | str) -> Path:
-        """Copy the database with SQLite's online backup; safe while other writers run.
+        """Copy a SQLite database with its online backup; safe while other writers run.
 
         The copy is written beside the destination and renamed into place, so a failed backup
-        never leaves a half-written file under the destination's name.
+        never leaves a half-written file under the destination's name. (PostgreSQL has its own
+        tools for this: pg_dump.)
         """
+        if not isinstance(self.db, SqliteDatabase):
+            raise UserError("paperbot backs up SQLite files; back up PostgreSQL with pg_dump")
         target = Path(destination)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         partial.unlink(missing_ok=True)
         try:
-            async with aiosqlite.connect(partial) as dest:
-                await self._conn.backup(dest)
+            await self.db.backup(partial)
             os.replace(partial, target)
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -364,8 +224,13 @@ class Store:
         return target
 
 
+def is_database_url(target: Path | str) -> bool:
+    """A `postgresql://` (or `postgres://`) URL, rather than a SQLite file's path."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
 async def upsert_papers_in(
-    conn: aiosqlite.Connection, papers: Sequence[Paper], now: datetime, recent: int = RECENT_PAPERS
+    tx: Tx, papers: Sequence[Paper], now: datetime, recent: int = RECENT_PAPERS
 ) -> set[str]:
     """Upsert inside an open transaction; returns the ids that were not stored before."""
     if not papers:
@@ -375,10 +240,10 @@ async def upsert_papers_in(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        async with conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk) as cur:
-            known.update([str(row[0]) for row in await cur.fetchall()])
+        rows = await tx.fetch_all(f"SELECT id FROM papers WHERE id IN ({marks})", chunk)
+        known.update(str(row[0]) for row in rows)
     stamp = to_iso(now)
-    await conn.executemany(
+    await tx.executemany(
         f"INSERT INTO papers ({PAPER_COLUMNS}) VALUES "
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET "
@@ -397,19 +262,13 @@ async def upsert_papers_in(
         "last_seen = excluded.last_seen",
         [_paper_params(p, stamp) for p in papers],
     )
-    if len(known) < len(ids):  # new papers: the oldest fall out of the ranking index
-        await conn.execute(
+    if len(known) < len(ids) and tx.dialect == "sqlite":
+        # New papers: the oldest fall out of the ranking index (migration 0005).
+        await tx.execute(
             "DELETE FROM papers_recent_fts WHERE rowid <= (SELECT max(rowid) FROM papers) - ?",
             (recent,),
         )
     return {i for i in ids if i not in known}
-
-
-async def scalar_in(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> int:
-    """The single integer a query returns (a count), inside an open transaction."""
-    async with conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 def _paper_params(paper: Paper, stamp: str) -> tuple[Any, ...]:
@@ -433,7 +292,7 @@ def _paper_params(paper: Paper, stamp: str) -> tuple[Any, ...]:
     )
 
 
-def paper_from_row(row: sqlite3.Row) -> Paper:
+def paper_from_row(row: Row) -> Paper:
     return Paper(
         id=row["id"],
         title=row["title"],
@@ -454,7 +313,7 @@ def paper_from_row(row: sqlite3.Row) -> Paper:
     )
 
 
-def _poll_from_row(row: sqlite3.Row) -> PollRecord:
+def _poll_from_row(row: Row) -> PollRecord:
     started = from_iso(row["started_at"])
     finished = from_iso(row["finished_at"])
     assert started is not None

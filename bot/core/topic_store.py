@@ -8,8 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
+from bot.core.database import Tx, scalar_in
 from bot.core.delivery_store import delivery_rows, insert_delivery_rows
 from bot.core.errors import UserError
 from bot.core.models import IngestResult, NewDelivery, Paper, Topic
@@ -18,7 +17,6 @@ from bot.core.store import (
     Store,
     from_iso,
     paper_from_row,
-    scalar_in,
     to_iso,
     upsert_papers_in,
 )
@@ -60,9 +58,9 @@ class TopicStore:
         now: datetime,
     ) -> Topic:
         """Insert a topic, checking the limits and duplicates in the same transaction."""
-        async with self._store.transaction() as conn:
+        async with self._store.transaction() as tx:
             in_channel = await scalar_in(
-                conn, "SELECT count(*) FROM topics WHERE channel_id = ?", (channel_id,)
+                tx, "SELECT count(*) FROM topics WHERE channel_id = ?", (channel_id,)
             )
             if in_channel >= MAX_TOPICS_PER_CHANNEL:
                 raise TopicLimitError(
@@ -70,7 +68,7 @@ class TopicStore:
                     "have. Remove one with /topic remove first."
                 )
             in_guild = await scalar_in(
-                conn, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,)
+                tx, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,)
             )
             if in_guild >= MAX_TOPICS_PER_GUILD:
                 raise TopicLimitError(
@@ -78,15 +76,17 @@ class TopicStore:
                     "have. Remove some with /topic remove first."
                 )
             duplicate = await scalar_in(
-                conn,
+                tx,
                 "SELECT count(*) FROM topics WHERE channel_id = ? AND canonical = ?",
                 (channel_id, canonical),
             )
             if duplicate:
                 raise TopicLimitError("This channel already follows that query.")
-            cursor = await conn.execute(
+            topic_id = await scalar_in(
+                tx,
                 "INSERT INTO topics (guild_id, channel_id, query, canonical, min_upvotes, "
-                "digest_hour, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "digest_hour, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
                 (
                     guild_id,
                     channel_id,
@@ -98,13 +98,12 @@ class TopicStore:
                     to_iso(now),
                 ),
             )
-            topic_id = cursor.lastrowid
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO channel_state (channel_id, guild_id) VALUES (?, ?) "
                 "ON CONFLICT (channel_id) DO NOTHING",
                 (channel_id, guild_id),
             )
-        topic = await self.get_topic(guild_id, int(topic_id or 0))
+        topic = await self.get_topic(guild_id, topic_id)
         assert topic is not None
         return topic
 
@@ -136,21 +135,21 @@ class TopicStore:
         topic = await self.get_topic(guild_id, topic_id)
         if topic is None:
             return None
-        async with self._store.transaction() as conn:
-            await conn.execute("DELETE FROM topics WHERE id = ?", (topic_id,))
-            pending = await conn.execute_fetchall(
+        async with self._store.transaction() as tx:
+            await tx.execute("DELETE FROM topics WHERE id = ?", (topic_id,))
+            pending = await tx.fetch_all(
                 "SELECT id, topic_ids FROM deliveries WHERE channel_id = ? AND sent_at IS NULL",
                 (topic.channel_id,),
             )
             for row in pending:
                 remaining = [t for t in json.loads(row[1]) if t != topic_id]
                 if remaining:
-                    await conn.execute(
+                    await tx.execute(
                         "UPDATE deliveries SET topic_ids = ? WHERE id = ?",
                         (json.dumps(remaining), row[0]),
                     )
                 else:
-                    await conn.execute("DELETE FROM deliveries WHERE id = ?", (row[0],))
+                    await tx.execute("DELETE FROM deliveries WHERE id = ?", (row[0],))
         return topic
 
     # -- ingest ----------------------------------------------------------------------------------
@@ -166,25 +165,25 @@ class TopicStore:
         """
         batch = list(papers)
         chunk = self._store.write_chunk
-        async with self._store.transaction() as conn:
-            new = await upsert_papers_in(conn, batch, now, self._store.ranked_papers)
-            stored = await _papers_in(conn, [p.id for p in batch])
+        async with self._store.transaction() as tx:
+            new = await upsert_papers_in(tx, batch, now, self._store.ranked_papers)
+            stored = await _papers_in(tx, [p.id for p in batch])
             # Matching and preparing the rows is CPU work (seconds for a large poll at 100,000
             # topics): a worker thread does it, so the event loop goes on meanwhile.
             rows = await asyncio.to_thread(lambda: delivery_rows(plan(stored), now))
-            await insert_delivery_rows(conn, rows[:chunk])
+            await insert_delivery_rows(tx, rows[:chunk])
         for start in range(chunk, len(rows), chunk):
-            async with self._store.transaction() as conn:
-                await insert_delivery_rows(conn, rows[start : start + chunk])
+            async with self._store.transaction() as tx:
+                await insert_delivery_rows(tx, rows[start : start + chunk])
         return IngestResult(seen=len(batch), new=len(new))
 
 
-async def _papers_in(conn: aiosqlite.Connection, ids: Sequence[str]) -> list[Paper]:
+async def _papers_in(tx: Tx, ids: Sequence[str]) -> list[Paper]:
     papers: list[Paper] = []
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
-        rows = await conn.execute_fetchall(
+        rows = await tx.fetch_all(
             f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
         )
         papers.extend(paper_from_row(r) for r in rows)

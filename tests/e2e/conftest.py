@@ -17,20 +17,25 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.app import run_bot
 from bot.config import Settings
+from bot.core.database_pg import positional
 from bot.core.query import parse
 from bot.core.store import Store
 from bot.core.topic_store import TopicStore
+from tests.conftest import BACKENDS
 from tests.e2e.fake_discord import FakeDiscord, InteractionRecord
 from tests.e2e.fake_hf import FakeHF
+from tests.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token.fake.discord"
@@ -46,7 +51,7 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
         )
 
 
-def bot_settings(discord: FakeDiscord, hf: FakeHF, db: Path, **overrides: Any) -> Settings:
+def bot_settings(discord: FakeDiscord, hf: FakeHF, db: Path | str, **overrides: Any) -> Settings:
     settings = Settings(
         discord_token=TOKEN,
         db_path=db,
@@ -89,7 +94,8 @@ class RunningBot:
         return datetime.now(UTC) + self.offset
 
     @property
-    def db(self) -> Path:
+    def db(self) -> Path | str:
+        """The bot's database: a SQLite file, or a PostgreSQL URL."""
         return self.settings.db_path
 
     async def start(self, *, wait_ready: bool = True) -> None:
@@ -144,7 +150,11 @@ class RunningBot:
         )
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Read the bot's database from outside, as an admin would."""
+        """Read the bot's database from outside, as an admin would (SQL written for SQLite's
+        `?` parameters on either backend)."""
+        if isinstance(self.db, str):
+            with ThreadPoolExecutor(1) as thread:  # its own connection and event loop
+                return thread.submit(asyncio.run, _pg_query(self.db, sql, params)).result()
         with sqlite3.connect(self.db) as conn:
             return list(conn.execute(sql, params))
 
@@ -156,7 +166,7 @@ class RunningBot:
         while True:
             try:
                 rows = self.query(sql)
-            except sqlite3.OperationalError:
+            except (sqlite3.OperationalError, asyncpg.UndefinedTableError):
                 rows = []
             if predicate(rows):
                 return rows
@@ -165,7 +175,15 @@ class RunningBot:
             await asyncio.sleep(0.05)
 
 
-async def seed_topics(db: Path, guild_id: str, topics: list[tuple[str, str]]) -> None:
+async def _pg_query(url: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [tuple(r) for r in await conn.fetch(positional(sql), *params)]
+    finally:
+        await conn.close()
+
+
+async def seed_topics(db: Path | str, guild_id: str, topics: list[tuple[str, str]]) -> None:
     """Subscribe channels directly in the database (for tests about delivery, not commands)."""
     now = datetime.now(UTC) - timedelta(hours=1)
     async with await Store.open(db) as store:
@@ -184,16 +202,26 @@ async def seed_topics(db: Path, guild_id: str, topics: list[tuple[str, str]]) ->
             )
 
 
-@pytest.fixture
+@pytest.fixture(params=BACKENDS)
 async def bot(
-    discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path
+    request: pytest.FixtureRequest, discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
+    """The bot in this process, once on SQLite and once on PostgreSQL."""
+    url: str | None = None
+    server: PostgresServer | None = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres")
+        url = await server.new_database()
     running = RunningBot(
-        discord_fake, fake_hf, bot_settings(discord_fake, fake_hf, tmp_path / "bot.db")
+        discord_fake, fake_hf, bot_settings(discord_fake, fake_hf, url or tmp_path / "bot.db")
     )
-    yield running
-    if running._task is not None:
-        assert await running.stop() == 0
+    try:
+        yield running
+        if running._task is not None:
+            assert await running.stop() == 0
+    finally:
+        if server is not None and url is not None:
+            await server.drop_database(url)
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import socket
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,8 +209,7 @@ async def test_a_failing_button_takes_the_one_error_path(
     found = await bot.command("member", "papers", "papers search", {"query": "diffusion"})
     confirm = await bot.command("member", "papers", "saved delete", {"list": "Reading list"})
     # The store breaks between two clicks (here: the table of saved papers goes missing).
-    with sqlite3.connect(bot.db) as conn:
-        conn.execute("ALTER TABLE saved_items RENAME TO saved_items_gone")
+    bot.query("ALTER TABLE saved_items RENAME TO saved_items_gone")
     clicks = [
         (asked, "Next ▶", "button Next ▶ of Pager failed (user "),
         (found, "Save 1", "button Save (2611."),
@@ -226,5 +224,4 @@ async def test_a_failing_button_takes_the_one_error_path(
         failures = [r for r in caplog.records if r.getMessage().startswith(logged)]
         assert len(failures) == 1, [r.getMessage() for r in caplog.records]
         assert failures[0].exc_info is not None
-    with sqlite3.connect(bot.db) as conn:
-        conn.execute("ALTER TABLE saved_items_gone RENAME TO saved_items")
+    bot.query("ALTER TABLE saved_items_gone RENAME TO saved_items")

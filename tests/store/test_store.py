@@ -5,8 +5,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.core.database import migrations
 from bot.core.models import Paper, PollRecord
-from bot.core.store import Store, migrations
+from bot.core.store import Store
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -18,7 +19,7 @@ def paper(pid: str = "2611.00001", **fields: object) -> Paper:
 async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "dir" / "paperbot.db"
     async with await Store.open(path) as store:
-        assert await store.schema_version() == len(migrations())
+        assert await store.schema_version() == len(migrations("bot.core.migrations"))
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"papers", "poll_log", "meta"} <= tables
@@ -30,12 +31,12 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     async with await Store.open(path) as store:
         await store.upsert_papers([paper()], T0)
     async with await Store.open(path) as store:
-        assert await store.migrate() == len(migrations())
+        assert await store.migrate() == len(migrations("bot.core.migrations"))
         assert await store.paper_count() == 1
 
 
 async def test_every_migration_applies_from_each_earlier_version(tmp_path: Path) -> None:
-    scripts = migrations()
+    scripts = migrations("bot.core.migrations")
     for start in range(len(scripts)):
         path = tmp_path / f"from-{start}.db"
         with sqlite3.connect(path) as conn:
@@ -146,7 +147,9 @@ async def test_backup_while_writes_go_on_is_a_consistent_copy(tmp_path: Path) ->
     with sqlite3.connect(target) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         count = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(
+            migrations("bot.core.migrations")
+        )
     # Batches are stored whole: the copy holds a whole number of them, some but not all.
     assert count % 50 == 0
     assert 0 < count <= written

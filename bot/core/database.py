@@ -1,0 +1,306 @@
+"""The database driver interface the stores write their SQL against, and its SQLite driver.
+
+Two engines serve paperbot: SQLite (the default, one file, no server) and PostgreSQL (for a
+fleet of processes; `database_pg.py`). The stores hold one copy of each rule in SQL both
+understand: `?` parameters (numbered `?1` where one repeats), `INSERT ... RETURNING`,
+`ON CONFLICT`, `CASE` rather than summing booleans, subqueries with aliases. Where the engines
+must differ (migrations, full-text search, bulk inserts, backups) a store asks `dialect`.
+
+A driver offers reads outside any transaction (`fetch_one`, `fetch_all`; never behind a long
+write) and `transaction()`, a unit of work that commits on success, rolls back on any exception,
+and turns a write the disk or server refuses into `StoreUnwritable`, reported to `health`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import aiosqlite
+
+from bot.core.errors import StoreOpenError, StoreUnwritable
+from bot.core.health import StoreHealth, unwritable_reason
+
+log = logging.getLogger(__name__)
+
+Dialect = Literal["sqlite", "postgresql"]
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class Row(Protocol):
+    """A result row: by position or by column name (sqlite3.Row and asyncpg.Record both)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+
+class Tx(Protocol):
+    """One open transaction."""
+
+    dialect: Dialect
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; returns how many rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Database(Protocol):
+    dialect: Dialect
+    health: StoreHealth
+    name: str  # for messages: the file, or the server and database (never a password)
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def migrate(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+async def scalar_in(tx: Tx, sql: str, params: Sequence[Any] = ()) -> int:
+    """The single integer a query returns (a count), inside an open transaction."""
+    row = await tx.fetch_one(sql, params)
+    return int(row[0] or 0) if row else 0
+
+
+def migrations(package: str) -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) for every migration bundled in `package`, in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files(package).iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort()
+    for expected, (version, name, _sql) in enumerate(found, start=1):
+        if version != expected:
+            raise RuntimeError(f"migration {name} is out of sequence (expected {expected:04d})")
+    return found
+
+
+def too_new(name: str, current: int, available: int) -> StoreOpenError:
+    return StoreOpenError(
+        f"{name} is at schema version {current}, newer than this paperbot ({available}): "
+        "upgrade paperbot, or restore a backup made by this one"
+    )
+
+
+# -- SQLite ----------------------------------------------------------------------------------
+
+
+class SqliteTx:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self._conn.execute(sql, params) as cursor:
+            return max(cursor.rowcount, 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def executemany_count(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """`executemany`, returning the rows changed in all (SQLite sums them)."""
+        cursor = await self._conn.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+
+async def _reader(db_path: Path) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(db_path, isolation_level=None)
+    try:
+        reader.row_factory = sqlite3.Row
+        await reader.execute("PRAGMA query_only=ON")
+        await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
+
+
+def _prepare_path(db_path: Path) -> None:
+    """Refuse a directory, and create the database's folder (a stat and a mkdir, once)."""
+    if db_path.is_dir():
+        raise StoreOpenError(
+            f"PAPERBOT_DB ({db_path}) is a directory; give the path of a database file, "
+            f"e.g. {db_path / 'paperbot.db'}"
+        )
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreOpenError(
+            f"cannot create the folder of PAPERBOT_DB ({db_path.parent}): {exc.strerror or exc}"
+        ) from None
+
+
+def _open_error(path: Path, error: sqlite3.Error) -> StoreOpenError:
+    """One line for why `path` cannot serve as the database, and the exit code."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == 26:  # SQLITE_NOTADB
+        return StoreOpenError(
+            f"{path} is not a SQLite database (a damaged or unrelated file): restore a backup, "
+            "or point PAPERBOT_DB at another path"
+        )
+    reason = unwritable_reason(error)
+    if reason == "disk full":
+        return StoreOpenError(f"cannot open {path}: disk full; free some space", 1)
+    if reason is not None and not (
+        os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    ):
+        return StoreOpenError(
+            f"cannot write {path}: the file or its folder is read-only (paperbot needs to write "
+            "both: check their permissions, or how the disk is mounted)"
+        )
+    if reason is not None:
+        return StoreOpenError(
+            f"cannot open {path} for writing: {reason}; check the permissions of the file "
+            "and of its folder (paperbot needs to write both)"
+        )
+    return StoreOpenError(f"cannot open {path}: {error}")
+
+
+class SqliteDatabase:
+    """One connection writes (every write inside `BEGIN IMMEDIATE ... COMMIT`), another reads.
+
+    SQLite in WAL mode lets readers go on beside a writer. With a connection of their own
+    (`separate_reads`), reads (every command's) never wait behind a poll's long insert.
+    """
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(
+        self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None
+    ) -> None:
+        self._conn = conn
+        self._reader = reader or conn
+        self._lock = asyncio.Lock()
+        self.path = path
+        self.name = str(path)
+        self.health = StoreHealth()
+
+    @classmethod
+    async def open(
+        cls, path: Path, *, migrate: bool = True, separate_reads: bool = True
+    ) -> SqliteDatabase:
+        """Open (creating the file and its folder if needed) and bring the schema up to date.
+
+        Raises `StoreOpenError` with one line for the user when the file cannot serve.
+        """
+        _prepare_path(path)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _open_error(path, exc) from None
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            db = cls(conn, path)
+            if migrate:
+                await db.migrate()
+            if separate_reads:
+                db._reader = await _reader(path)
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise _open_error(path, exc) from None
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        if self._reader is not self._conn:
+            await self._reader.close()
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetch_one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the database; returns the resulting version."""
+        async with self._lock:
+            current = await self.schema_version()
+            available = migrations("bot.core.migrations")
+            if current > len(available):
+                raise too_new(self.name, current, len(available))
+            for version, name, sql in available[current:]:
+                log.info("applying migration %s", name)
+                try:
+                    # Each script carries its own BEGIN ... COMMIT and sets user_version.
+                    await self._conn.executescript(sql)
+                except sqlite3.Error:
+                    if self._conn.in_transaction:
+                        await self._conn.rollback()
+                    raise
+                if await self.schema_version() != version:
+                    raise RuntimeError(f"migration {name} did not set user_version = {version}")
+            return await self.schema_version()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield SqliteTx(self._conn)
+                except BaseException:
+                    if self._conn.in_transaction:
+                        await self._conn.rollback()
+                    raise
+                await self._conn.commit()
+            except sqlite3.Error as exc:
+                reason = unwritable_reason(exc)
+                if reason is None:
+                    raise
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await self._conn.rollback()
+                self.health.failed(reason)
+                raise StoreUnwritable(reason) from exc
+        self.health.ok()
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self._reader.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self._reader.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return list(rows)
+
+    async def backup(self, destination: Path) -> None:
+        """SQLite's online backup into a new file (safe while other writers run)."""
+        async with aiosqlite.connect(destination) as dest:
+            await self._conn.backup(dest)

@@ -1,0 +1,4 @@
+"""PostgreSQL's numbered, forward-only migrations: `NNNN_name.sql`, recorded in schema_version.
+
+0001 is the schema SQLite reaches at its 0005; each later change adds a file to both folders.
+"""

@@ -1,0 +1,44 @@
+"""Search expressions turned into PostgreSQL tsqueries, the same meaning as FTS5's."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.query import parse
+from bot.core.search import fts_expression
+from bot.core.tsquery import TsqueryError, to_tsquery
+
+
+def test_words_phrases_and_alternatives() -> None:
+    assert to_tsquery('("graph" OR "graphs")') == "('graph' | 'graphs')"
+    assert to_tsquery('("state space model")') == "('state' <-> 'space' <-> 'model')"
+    assert to_tsquery('(("a") AND ("b")) NOT ("c")') == "(('a' & 'b') & !'c')"
+
+
+def test_columns_become_weights() -> None:
+    assert to_tsquery('title : ("mamba")') == "'mamba':A"
+    assert to_tsquery('{abstract ai_summary} : ("x y")') == "('x':D <-> 'y':D)"
+    assert to_tsquery('authors : ("lovelace")') == "'lovelace':C"
+
+
+def test_every_expression_search_writes_is_read() -> None:
+    for query in [
+        "diffusion OR flow",
+        '"large language model" -survey',
+        "title:mamba author:gu",
+        "vision language model",
+        "RLHF",
+    ]:
+        converted = to_tsquery(fts_expression(parse(query).tree))
+        assert converted.count("(") == converted.count(")")
+        assert "'" in converted
+
+
+def test_quotes_inside_a_word_stay_inside_the_lexeme() -> None:
+    assert to_tsquery('("o\'neil")') == "'o''neil'"
+
+
+@pytest.mark.parametrize("broken", ['("a"', "title :", '"a" OR', ") (", 'nowhere : ("a")'])
+def test_what_search_never_writes_is_refused(broken: str) -> None:
+    with pytest.raises(TsqueryError):
+        to_tsquery(broken)
