@@ -271,6 +271,19 @@ async def upsert_papers_in(
     return {i for i in ids if i not in known}
 
 
+async def papers_in(tx: Tx, ids: Sequence[str]) -> list[Paper]:
+    """The stored papers of `ids`, inside an open transaction."""
+    papers: list[Paper] = []
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = await tx.fetch_all(
+            f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
+        )
+        papers.extend(paper_from_row(r) for r in rows)
+    return papers
+
+
 def _paper_params(paper: Paper, stamp: str) -> tuple[Any, ...]:
     return (
         paper.id,

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.core.database import Tx, scalar_in
-from bot.core.delivery_store import delivery_rows, insert_delivery_rows
+from bot.core.database import scalar_in
 from bot.core.errors import UserError
-from bot.core.models import IngestResult, NewDelivery, Paper, Topic
+from bot.core.models import Topic
 from bot.core.store import (
-    PAPER_COLUMNS,
     Store,
     from_iso,
-    paper_from_row,
     to_iso,
-    upsert_papers_in,
 )
 
 MAX_TOPICS_PER_CHANNEL = 25
 MAX_TOPICS_PER_GUILD = 200
-
-Plan = Callable[[Sequence[Paper]], Sequence[NewDelivery]]
 
 _TOPIC_SELECT = (
     "SELECT t.id, t.guild_id, t.channel_id, t.query, t.canonical, t.min_upvotes, t.digest_hour, "
@@ -38,7 +31,7 @@ class TopicLimitError(UserError):
 
 
 class TopicStore:
-    """Topics and deliveries, on the same database connection as `Store`."""
+    """Topics, on the same database as `Store` (the outbox is `DeliveryStore`)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -151,43 +144,6 @@ class TopicStore:
                 else:
                     await tx.execute("DELETE FROM deliveries WHERE id = ?", (row[0],))
         return topic
-
-    # -- ingest ----------------------------------------------------------------------------------
-
-    async def ingest(self, papers: Sequence[Paper], now: datetime, plan: Plan) -> IngestResult:
-        """Store papers, then the deliveries `plan` derives from them.
-
-        The first chunk of deliveries goes in the papers' transaction; a poll that owes more
-        (a million rows at 100,000 topics) stores the rest in chunks, each its own short
-        transaction, so that commands' writes are never held up for seconds. Should the bot
-        stop between chunks, nothing is lost: every poll plans again for every paper still in
-        the feeds, and what is already owed is skipped.
-        """
-        batch = list(papers)
-        chunk = self._store.write_chunk
-        async with self._store.transaction() as tx:
-            new = await upsert_papers_in(tx, batch, now, self._store.ranked_papers)
-            stored = await _papers_in(tx, [p.id for p in batch])
-            # Matching and preparing the rows is CPU work (seconds for a large poll at 100,000
-            # topics): a worker thread does it, so the event loop goes on meanwhile.
-            rows = await asyncio.to_thread(lambda: delivery_rows(plan(stored), now))
-            await insert_delivery_rows(tx, rows[:chunk])
-        for start in range(chunk, len(rows), chunk):
-            async with self._store.transaction() as tx:
-                await insert_delivery_rows(tx, rows[start : start + chunk])
-        return IngestResult(seen=len(batch), new=len(new))
-
-
-async def _papers_in(tx: Tx, ids: Sequence[str]) -> list[Paper]:
-    papers: list[Paper] = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        rows = await tx.fetch_all(
-            f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
-        )
-        papers.extend(paper_from_row(r) for r in rows)
-    return papers
 
 
 def _topic(row: Any) -> Topic:

@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import UserError
 from bot.core.explain import evidence, explain, match_share
+from bot.core.ingest import ingest
 from bot.core.matching import doc_of, matches
 from bot.core.models import IngestResult, NewDelivery, Paper, Topic
 from bot.core.query import Node, Query, QueryError, parse
@@ -303,8 +304,11 @@ class TopicService:
         """Store a poll's papers and queue what they owe, in one transaction."""
         index, topics = await self._current_index()
         vocabulary = await self.vocabulary()
-        result = await self._topics.ingest(
-            papers, now, lambda stored: plan_deliveries(stored, topics, index, now, vocabulary)
+        result = await ingest(
+            self._store,
+            papers,
+            now,
+            lambda stored: plan_deliveries(stored, topics, index, now, vocabulary),
         )
         self._on_queued()
         return result

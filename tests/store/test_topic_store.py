@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.delivery_store import OLDEST_CHANNELS, DeliveryStore
+from bot.core.ingest import ingest
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
 from bot.core.topic_store import (
@@ -125,7 +126,7 @@ async def test_ingest_plans_off_the_event_loop_and_keeps_the_loop_free(store: St
         release.set()
 
     helper = asyncio.create_task(meanwhile())
-    result = await topics.ingest([Paper(id="2611.00001", title="P")], T0, plan)
+    result = await ingest(store, [Paper(id="2611.00001", title="P")], T0, plan)
     await helper
     assert result.new == 1
     assert len(planned_in) == 1
