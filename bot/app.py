@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -14,6 +15,7 @@ import yarl
 
 from bot.client import PaperBot
 from bot.config import Settings
+from bot.core.database import ProcessLock
 from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import StoreOpenError
 from bot.core.hf_source import HFSource, RetryPolicy
@@ -78,9 +80,12 @@ async def run_bot(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
+    lock = ProcessLock(settings.db_path) if isinstance(settings.db_path, Path) else None
     try:
         if store is None:
             try:
+                if lock is not None:
+                    lock.acquire()
                 store = await Store.open(settings.db_path)
             except StoreOpenError as exc:
                 return _fail(str(exc), exc.exit_code)
@@ -95,6 +100,8 @@ async def run_bot(
             finally:
                 await scheduler.shutdown()
     finally:
+        if lock is not None:
+            lock.release()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)

@@ -16,6 +16,8 @@ import aiohttp
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings, log_settings_warnings
 from bot.core.backup import BackupRefused, check_destination
+from bot.core.database import ProcessLock
+from bot.core.db_copy import CopyRefused, copy_database
 from bot.core.errors import SourceError, StoreOpenError, UserError
 from bot.core.health import unwritable_reason
 from bot.core.hf_parser import parse_body
@@ -25,7 +27,7 @@ from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
 from bot.core.poller import fetch_feed, utc_now
 from bot.core.query import Query, QueryError, parse
-from bot.core.store import Store
+from bot.core.store import Store, is_database_url
 from bot.core.text import words
 from bot.core.vocabulary import Vocabulary
 from bot.core.why import verdict
@@ -78,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     backup = db_commands.add_parser("backup", help="copy the database (safe while the bot runs)")
     backup.add_argument("path", type=Path, help="where to write the copy (a new file)")
     backup.add_argument("--force", action="store_true", help="replace an existing file")
+    copy = db_commands.add_parser(
+        "copy", help="copy this SQLite database to PostgreSQL (stop the bot first)"
+    )
+    copy.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://user:password@host:port/dbname"
+    )
+    copy.add_argument(
+        "--force", action="store_true", help="replace what the target database already holds"
+    )
     return parser
 
 
@@ -102,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.db_command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.db_command == "copy":
+        return asyncio.run(_copy(settings, args.to, args.force))
     return asyncio.run(_backup(settings, args.path, args.force))
 
 
@@ -269,6 +282,31 @@ async def _backup(settings: Settings, destination: Path, force: bool) -> int:
         )
         return _fail(f"backup to {destination} failed: {reason}; nothing was written", EXIT_FAILURE)
     print(f"backed up {database} to {written}")
+    return EXIT_OK
+
+
+async def _copy(settings: Settings, url: str, force: bool) -> int:
+    database = settings.db_path
+    if isinstance(database, str):
+        return _fail("PAPERBOT_DB must name the SQLite file to copy from", EXIT_USAGE)
+    if not is_database_url(url):
+        return _fail("--to takes a postgresql://user:password@host:port/dbname URL", EXIT_USAGE)
+    if not database.is_file():
+        return _fail(f"no database at {database} (set PAPERBOT_DB)", EXIT_USAGE)
+    lock = ProcessLock(database)  # the bot must not post while its history is being copied
+    try:
+        lock.acquire()
+        async with await Store.open(database) as source, await Store.open(url) as target:
+            copied = await copy_database(source, target, force=force)
+            name = target.name
+    except CopyRefused as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except StoreOpenError as exc:
+        return _fail(str(exc), exc.exit_code)
+    finally:
+        lock.release()
+    print(f"copied {copied.summary()} from {database} to {name}")
+    print(f"next: set PAPERBOT_DB={name} (with its password) and start paperbot")
     return EXIT_OK
 
 

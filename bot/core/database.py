@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import re
@@ -304,3 +305,38 @@ class SqliteDatabase:
         """SQLite's online backup into a new file (safe while other writers run)."""
         async with aiosqlite.connect(destination) as dest:
             await self._conn.backup(dest)
+
+
+class ProcessLock:
+    """One `paperbot run` per SQLite file: an advisory lock on `<file>.lock`, held while the
+    process lives (the system drops it when the process dies, however it dies)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise `StoreOpenError` naming the process that holds it."""
+        _prepare_path(self.path)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return  # a folder paperbot cannot write: opening the database says so, in one line
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "another process"
+            os.close(fd)
+            raise StoreOpenError(
+                f"another paperbot (pid {holder}) is using {self.path.with_suffix('')}: a "
+                "SQLite file serves one process; stop that one, or move to PostgreSQL to run "
+                "several (README: Running at scale)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None

@@ -100,6 +100,38 @@ async def test_a_token_discord_rejects_exits_2_with_a_clear_message(
     assert discord_fake.identifies == 0
 
 
+async def test_a_second_process_on_the_same_sqlite_file_refuses_in_one_line(
+    bot_process: BotProcess, discord_fake: FakeDiscord
+) -> None:
+    bot_process.start()
+    await discord_fake.wait_ready(timeout=20)
+    second = BotProcess(dict(bot_process.env), bot_process.cwd, bot_process.cwd / "second.log")
+    try:
+        second.start()
+        assert await second.wait() == 2
+    finally:
+        second.ensure_stopped()
+    (line,) = [x for x in second.output().splitlines() if x.startswith("paperbot:")]
+    pid = bot_process.proc.pid  # type: ignore[union-attr]
+    assert line == (
+        f"paperbot: another paperbot (pid {pid}) is using {bot_process.env['PAPERBOT_DB']}: "
+        "a SQLite file serves one process; stop that one, or move to PostgreSQL to run "
+        "several (README: Running at scale)"
+    )
+    assert "Traceback" not in second.output()
+    assert discord_fake.identifies == 1, "the second process never logged in"
+    bot_process.signal(signal.SIGTERM)
+    assert await bot_process.wait() == 0
+    # Once the first has stopped, the file is free again.
+    third = BotProcess(dict(bot_process.env), bot_process.cwd, bot_process.cwd / "third.log")
+    try:
+        third.start()
+        await discord_fake.wait_until(lambda: discord_fake.identifies == 2, timeout=20)
+    finally:
+        third.signal(signal.SIGTERM)
+        assert await third.wait() == 0, third.output()
+
+
 def _count(db: object, sql: str) -> int:
     try:
         with sqlite3.connect(str(db)) as conn:
