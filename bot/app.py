@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.core.database import ProcessLock
 from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import StoreOpenError
+from bot.core.fleet import Fleet, describe_shards
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.outbox import Outbox, Pace
 from bot.core.poller import Clock, Poller, utc_now
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 POLL_JOB = "poll"
+HEARTBEAT_JOB = "heartbeat"
 
 TOKEN_INVALID_CLOSE = 4004  # the gateway's "authentication failed"
 GATEWAY_CHECK_SECONDS = 10.0
@@ -81,6 +83,12 @@ async def run_bot(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     lock = ProcessLock(settings.db_path) if isinstance(settings.db_path, Path) else None
+    if lock is not None and settings.shard_ids is not None:
+        return _fail(
+            "PAPERBOT_SHARDS splits the shards among several processes, which needs "
+            "PostgreSQL (PAPERBOT_DB=postgresql://...); on SQLite one process serves them all",
+            EXIT_USAGE,
+        )
     try:
         if store is None:
             try:
@@ -95,8 +103,12 @@ async def run_bot(
             await asyncio.to_thread(english)
             scheduler = Scheduler()
             try:
-                bot, outbox = build(settings, http, store, scheduler, clock)
-                return await _serve(bot, outbox, settings, scheduler, stop)
+                bot, outbox, fleet = build(settings, http, store, scheduler, clock)
+                try:
+                    return await _serve(bot, outbox, settings, scheduler, stop)
+                finally:
+                    with contextlib.suppress(Exception):  # the others see it go silent anyway
+                        await fleet.leave()
             finally:
                 await scheduler.shutdown()
     finally:
@@ -137,11 +149,26 @@ def build(
     store: Store,
     scheduler: Scheduler,
     clock: Clock = utc_now,
-) -> tuple[PaperBot, Outbox]:
+) -> tuple[PaperBot, Outbox, Fleet]:
     """Wire the services together; the one place that knows every concrete class."""
     source = HFSource(http, settings.hf_endpoint, policy=retry_policy(settings.poll_seconds))
+    fleet = Fleet(
+        store,
+        shards=describe_shards(
+            list(settings.shard_ids) if settings.shard_ids else None, settings.shard_count
+        ),
+        heartbeat=settings.heartbeat_seconds,
+        identify_seconds=settings.identify_seconds,
+        on_size=lambda size: outbox.share(size),
+        clock=clock,
+    )
     topic_store = TopicStore(store)
-    deliveries = DeliveryStore(store)
+    deliveries = DeliveryStore(
+        store,
+        holder=fleet.process,
+        lease_seconds=settings.lease_seconds,
+        sole=store.dialect == "sqlite",  # one process per SQLite file (ProcessLock)
+    )
     search_store = SearchStore(store)
     search = SearchService(store, search_store, source, clock=clock)
     topics = TopicService(
@@ -160,8 +187,10 @@ def build(
         settings.feeds,
         interval_seconds=settings.poll_seconds,
         clock=clock,
+        may_poll=fleet.may_poll,
     )
     scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
+    scheduler.every(settings.heartbeat_seconds, fleet.beat, name=HEARTBEAT_JOB)
     status = StatusSource(
         store,
         settings.feeds,
@@ -169,6 +198,7 @@ def build(
         lambda: scheduler.next_run(POLL_JOB),
         deliveries,
         store.health,
+        fleet.members,
     )
     saved = SavedService(SavedStore(store), clock=clock)
     save_button = save_button_class(saved, search.show)
@@ -182,10 +212,13 @@ def build(
         ],
         dynamic_items=[save_button],
         dev_guild=settings.dev_guild,
+        shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
+        shard_count=settings.shard_count,
+        before_identify=fleet.before_identify,
     )
     transport = DiscordTransport(bot, save_button)
     outbox = Outbox(deliveries, transport, pace=Pace(per_second=settings.send_rate), clock=clock)
-    return bot, outbox
+    return bot, outbox, fleet
 
 
 def _fail(message: str, code: int) -> int:

@@ -9,12 +9,19 @@ import shutil
 import sqlite3
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings, log_settings_warnings
+from bot.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    log_settings_warnings,
+    shard_settings,
+)
 from bot.core.backup import BackupRefused, check_destination
 from bot.core.database import ProcessLock
 from bot.core.db_copy import CopyRefused, copy_database
@@ -49,7 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="run the bot (needs DISCORD_TOKEN)")
+    run = commands.add_parser("run", help="run the bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--shards", metavar="IDS", help="this process's shards, e.g. 0-3 (PAPERBOT_SHARDS)"
+    )
+    run.add_argument(
+        "--shard-count", metavar="N", help="shards in all, e.g. 8 (PAPERBOT_SHARD_COUNT)"
+    )
 
     preview = commands.add_parser(
         "preview", help="fetch papers once and print them; needs neither Discord nor the database"
@@ -104,6 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     setup_logging(settings.log_level, [settings.discord_token])
     if args.command == "run":
+        if args.shards is not None or args.shard_count is not None:
+            try:
+                shards = shard_settings(
+                    args.shards or _joined(settings.shard_ids),
+                    args.shard_count or _text(settings.shard_count),
+                )
+            except ConfigError as exc:
+                return _fail(str(exc), EXIT_USAGE)
+            settings = replace(settings, **shards)
         return _run(settings)
     if args.command == "preview":
         if args.explain and not args.topic:
@@ -116,6 +138,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.db_command == "copy":
         return asyncio.run(_copy(settings, args.to, args.force))
     return asyncio.run(_backup(settings, args.path, args.force))
+
+
+def _joined(ids: tuple[int, ...] | None) -> str | None:
+    return ",".join(map(str, ids)) if ids is not None else None
+
+
+def _text(value: int | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _join_dashed_values(argv: Sequence[str]) -> list[str]:

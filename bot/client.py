@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import discord
@@ -93,8 +93,16 @@ async def reply_ephemeral(interaction: discord.Interaction[Any], message: str) -
         log.warning("could not tell the user about an error", exc_info=True)
 
 
-class PaperBot(commands.Bot):
-    """The bot. Cogs and persistent items arrive ready-made from the composition root."""
+BeforeIdentify = Callable[[int, int], Awaitable[None]]
+
+
+class PaperBot(commands.AutoShardedBot):
+    """The bot. Cogs and persistent items arrive ready-made from the composition root.
+
+    Sharded always: without `shard_ids` it runs every shard Discord recommends (one, below
+    2,500 servers); with them, this process's range of a fleet, each IDENTIFY waiting its
+    turn across the fleet (`before_identify`).
+    """
 
     def __init__(
         self,
@@ -103,6 +111,9 @@ class PaperBot(commands.Bot):
         cogs: Sequence[commands.Cog] = (),
         dynamic_items: Sequence[type[discord.ui.DynamicItem[Any]]] = (),
         dev_guild: int | None = None,
+        shard_ids: list[int] | None = None,
+        shard_count: int | None = None,
+        before_identify: BeforeIdentify | None = None,
     ) -> None:
         # paperbot never joins voice: don't warn that voice libraries are missing.
         discord.VoiceClient.warn_nacl = False
@@ -115,11 +126,28 @@ class PaperBot(commands.Bot):
             intents=intents,
             tree_cls=PaperTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=shard_count,
         )
+        self.shard_ids = shard_ids  # None: every shard (what discord.py reads at launch)
+        self._before_identify = before_identify
+        self._max_concurrency: int | None = None
         self._meta = meta
         self._initial_cogs = list(cogs)
         self._dynamic_items = list(dynamic_items)
         self._dev_guild = dev_guild
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Discord allows `max_concurrency` IDENTIFYs per 5 s for the whole bot, whichever
+        process sends them: wait for this shard's slot, shared through the database."""
+        if self._before_identify is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        if self._max_concurrency is None:
+            try:
+                self._max_concurrency = (await self.fetch_session_start_limits()).max_concurrency
+            except discord.HTTPException:
+                self._max_concurrency = 1  # the safe assumption
+        await self._before_identify(shard_id or 0, self._max_concurrency)
 
     async def setup_hook(self) -> None:
         for cog in self._initial_cogs:

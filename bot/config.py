@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -45,6 +46,12 @@ class Settings:
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
     send_rate: float = DEFAULT_SEND_RATE
+    # Several processes (PostgreSQL only): this one's shards, of how many in all.
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
+    lease_seconds: float = 60.0  # how long a dead process's channels wait for another
+    identify_seconds: float = 5.0  # Discord's IDENTIFY window (lower only for a local fake)
+    heartbeat_seconds: float = 10.0
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str | None]) -> Settings:
@@ -75,6 +82,14 @@ class Settings:
             # Discord allows 50 requests per second; only a local fake may be driven faster.
             send_rate=_rate_setting(
                 get("PAPERBOT_SEND_RATE"), 1000.0 if get("DISCORD_API_BASE") else MAX_SEND_RATE
+            ),
+            **shard_settings(get("PAPERBOT_SHARDS"), get("PAPERBOT_SHARD_COUNT")),
+            lease_seconds=_seconds("PAPERBOT_LEASE_SECONDS", get("PAPERBOT_LEASE_SECONDS"), 60),
+            identify_seconds=_seconds(
+                "PAPERBOT_IDENTIFY_SECONDS", get("PAPERBOT_IDENTIFY_SECONDS"), 5
+            ),
+            heartbeat_seconds=_seconds(
+                "PAPERBOT_HEARTBEAT_SECONDS", get("PAPERBOT_HEARTBEAT_SECONDS"), 10
             ),
         )
 
@@ -114,6 +129,50 @@ def _int_setting(name: str, raw: str | None, default: int) -> int:
             f"{name} must be a whole number of seconds from 1 to {MAX_POLL_SECONDS} (a day) "
             f"(got {raw!r})"
         )
+    return value
+
+
+def shard_settings(shards: str | None, count: str | None) -> dict[str, Any]:
+    """`PAPERBOT_SHARDS` ("0-3", "0,2,5") of `PAPERBOT_SHARD_COUNT`; both, or neither."""
+    if shards is None and count is None:
+        return {"shard_ids": None, "shard_count": None}
+    if shards is None or count is None:
+        raise ConfigError(
+            "PAPERBOT_SHARDS and PAPERBOT_SHARD_COUNT go together (e.g. 0-3 and 8), or "
+            "neither (one process owns every shard)"
+        )
+    try:
+        total = int(count)
+    except ValueError:
+        total = 0
+    if total < 1:
+        raise ConfigError(f"PAPERBOT_SHARD_COUNT must be a whole number of shards (got {count!r})")
+    ids: set[int] = set()
+    try:
+        for part in shards.split(","):
+            low, _, high = part.strip().partition("-")
+            ids.update(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise ConfigError(
+            f"PAPERBOT_SHARDS must list shard ids such as 0-3 or 0,2,5 (got {shards!r})"
+        ) from None
+    if not ids or min(ids) < 0 or max(ids) >= total:
+        raise ConfigError(
+            f"PAPERBOT_SHARDS ({shards}) must name shards from 0 to {total - 1} "
+            f"(PAPERBOT_SHARD_COUNT is {total})"
+        )
+    return {"shard_ids": tuple(sorted(ids)), "shard_count": total}
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.01 <= value <= 3600:
+        raise ConfigError(f"{name} must be seconds, from 0.01 to 3600 (got {raw!r})")
     return value
 
 

@@ -65,6 +65,15 @@ def status_embed(status: BotStatus) -> discord.Embed:
     if outbox.undeliverable:
         delivery += f", {outbox.undeliverable:,} undeliverable after every retry (see the log)"
     embed.add_field(name="Outbox", value=delivery, inline=False)
+    if len(status.fleet) > 1 or any(m.shards != "all" for m in status.fleet):
+        lines = [
+            f"`{m.host}` pid {m.pid} · shards {m.shards}{' · **polls**' if m.polling else ''}"
+            f" · seen {timestamp(m.heartbeat_at)}"
+            for m in status.fleet[:10]
+        ]
+        embed.add_field(
+            name=f"Processes ({len(status.fleet)})", value=cut("\n".join(lines), 1024), inline=False
+        )
     if outbox.paused:
         lines = [f"<#{p.channel_id}>: {p.reason}" for p in outbox.paused[:10]]
         if len(outbox.paused) > 10:

@@ -75,6 +75,16 @@ class Database(Protocol):
 
     async def migrate(self) -> int: ...
 
+    async def hold_lock(self, key: int) -> bool:
+        """Take (or keep) the lock `key` for as long as this process lives; False while
+        another process holds it. One SQLite file serves one process: always True there."""
+        ...
+
+    async def gate(self, key: int, seconds: float) -> None:
+        """Wait for the lock `key`, then keep it `seconds` (at most one holder per interval,
+        across every process of the fleet)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -206,6 +216,7 @@ class SqliteDatabase:
         self.path = path
         self.name = str(path)
         self.health = StoreHealth()
+        self._gates: dict[int, asyncio.Lock] = {}
 
     @classmethod
     async def open(
@@ -300,6 +311,14 @@ class SqliteDatabase:
         async with self._reader.execute(sql, params) as cursor:
             rows = await cursor.fetchall()
         return list(rows)
+
+    async def hold_lock(self, key: int) -> bool:
+        return True  # the process lock keeps every other process off this file
+
+    async def gate(self, key: int, seconds: float) -> None:
+        lock = self._gates.setdefault(key, asyncio.Lock())
+        await lock.acquire()
+        asyncio.get_running_loop().call_later(seconds, lock.release)
 
     async def backup(self, destination: Path) -> None:
         """SQLite's online backup into a new file (safe while other writers run)."""

@@ -9,6 +9,8 @@ lock so that processes starting together never apply one twice, and recorded in
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -128,6 +130,9 @@ class PostgresDatabase:
         self.url = url
         self.name = safe_name(url)
         self.health = StoreHealth()
+        self._held: dict[int, asyncpg.Connection] = {}  # session locks kept while we live
+        self._gated: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> PostgresDatabase:
@@ -160,7 +165,56 @@ class PostgresDatabase:
         return db
 
     async def close(self) -> None:
+        # Held IDENTIFY slots end now (never cancelled mid-query: their connections go back
+        # to the pool clean).
+        self._closing.set()
+        await asyncio.gather(*self._gated, return_exceptions=True)
+        for conn in self._held.values():
+            with contextlib.suppress(Exception):
+                await conn.close()
+        self._held.clear()
         await self._pool.close()
+
+    async def hold_lock(self, key: int) -> bool:
+        """A session-level advisory lock on a connection of its own: the server frees it the
+        moment this process dies (its connection closes), and another process takes it."""
+        held = self._held.get(key)
+        if held is not None:
+            try:
+                await held.fetchval("SELECT 1")
+                return True
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                self._held.pop(key, None)  # the connection is gone, and the lock with it
+        try:
+            conn = await asyncpg.connect(self.url, timeout=10)
+        except (TimeoutError, asyncpg.PostgresError, OSError):
+            return False
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+            self._held[key] = conn
+            return True
+        await conn.close()
+        return False
+
+    async def gate(self, key: int, seconds: float) -> None:
+        conn = await self._pool.acquire()
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+
+        async def release_later() -> None:
+            try:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(seconds):
+                        await self._closing.wait()
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
+            finally:
+                await self._pool.release(conn)
+
+        task = asyncio.create_task(release_later())
+        self._gated.add(task)
+        task.add_done_callback(self._gated.discard)
 
     async def schema_version(self) -> int:
         row = await self.fetch_one(

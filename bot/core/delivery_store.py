@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.core.database import SqliteTx, Tx
@@ -31,20 +31,50 @@ SCAN = 2000  # due rows looked at to find the batch's channels, oldest first
 
 _PENDING = "sent_at IS NULL AND gave_up_at IS NULL"
 # The channels of the oldest SCAN due rows, oldest first: read off deliveries_pending in order
-# (never a sort of the backlog); only those rows are grouped.
+# (never a sort of the backlog); only those rows are grouped. Channels another process holds a
+# live lease on are passed over.
+_UNLEASED = (
+    "NOT EXISTS (SELECT 1 FROM outbox_leases l WHERE l.channel_id = d.channel_id "
+    "AND l.until > ? AND l.holder <> ?)"
+)
 OLDEST_CHANNELS = (
-    "SELECT channel_id FROM (SELECT channel_id, next_attempt_at FROM deliveries "
-    f"WHERE {_PENDING} AND next_attempt_at <= ? "
+    "SELECT channel_id FROM (SELECT channel_id, next_attempt_at FROM deliveries d "
+    f"WHERE {_PENDING} AND next_attempt_at <= ? AND {_UNLEASED} "
     "ORDER BY next_attempt_at LIMIT ?) AS oldest "
     "GROUP BY channel_id ORDER BY min(next_attempt_at), channel_id LIMIT ?"
 )
+# A channel's lease: taken when free, run out, or already ours (then renewed).
+_CLAIM = (
+    "INSERT INTO outbox_leases (channel_id, holder, until) VALUES (?, ?, ?) "
+    "ON CONFLICT (channel_id) DO UPDATE SET holder = excluded.holder, until = excluded.until "
+    "WHERE outbox_leases.until <= ? OR outbox_leases.holder = excluded.holder "
+    "RETURNING channel_id"
+)
+LEASE_SECONDS = 60.0  # how long a channel waits for a process that died while sending to it
 
 
 class DeliveryStore:
-    """Deliveries, on the same database as `Store`."""
+    """Deliveries, on the same database as `Store`.
 
-    def __init__(self, store: Store) -> None:
+    Several processes may send from one database: each batch's channels are leased to the
+    process (`holder`) that picked them, for `lease_seconds`, so that no two processes send
+    to one channel at once; a lease whose process died runs out and is taken over.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        holder: str = "local",
+        lease_seconds: float = LEASE_SECONDS,
+        sole: bool = False,
+    ) -> None:
         self._store = store
+        self.holder = holder
+        # The only process on its database (SQLite): a lease another holder left is an
+        # earlier run's, void at once; a restart resends within Discord's nonce window.
+        self.sole = sole
+        self.lease = timedelta(seconds=lease_seconds)
 
     async def queue(self, deliveries: Sequence[NewDelivery], now: datetime) -> int:
         """Queue deliveries (a backfill); returns how many were new."""
@@ -57,10 +87,14 @@ class DeliveryStore:
         """Due deliveries of the channels whose oldest delivery waits longest (channels in
         turn), each channel's in the order they became due; paused channels never."""
         stamp = to_iso(now)
-        picked = await self._store.fetch_all(OLDEST_CHANNELS, (stamp, SCAN, channels))
+        picked = await self._store.fetch_all(
+            OLDEST_CHANNELS, (stamp, self._lease_check(now), self.holder, SCAN, channels)
+        )
         if not picked:
             return []
-        ids = [int(r[0]) for r in picked]
+        ids = await self._claim([int(r[0]) for r in picked], now)
+        if not ids:
+            return []
         # Each channel's first due rows off its own index: never more than `per_channel` read,
         # however many it owes.
         one = (
@@ -93,6 +127,32 @@ class DeliveryStore:
             for r in rows
         ]
 
+    async def _claim(self, channels: list[int], now: datetime) -> list[int]:
+        """Lease `channels` to this process; returns those it got (another may hold some)."""
+        stamp, until = self._lease_check(now), to_iso(now + self.lease)
+        claimed: list[int] = []
+        async with self._store.transaction() as tx:
+            for channel in channels:
+                row = await tx.fetch_one(_CLAIM, (channel, self.holder, until, stamp))
+                if row is not None:
+                    claimed.append(channel)
+        return claimed
+
+    def _lease_check(self, now: datetime) -> str:
+        """Leases running past this moment hold; none does when this process is `sole`."""
+        return PAUSED if self.sole else to_iso(now)
+
+    async def release(self, channels: Sequence[int]) -> None:
+        """Give back this process's leases on `channels` (their batch is done)."""
+        if not channels:
+            return
+        marks = ",".join("?" * len(channels))
+        async with self._store.transaction() as tx:
+            await tx.execute(
+                f"DELETE FROM outbox_leases WHERE holder = ? AND channel_id IN ({marks})",
+                (self.holder, *channels),
+            )
+
     async def _topic_names(self, ids: set[int]) -> dict[int, str]:
         if not ids:
             return {}
@@ -102,9 +162,11 @@ class DeliveryStore:
         )
         return {r[0]: r[1] for r in rows}
 
-    async def next_due(self) -> datetime | None:
+    async def next_due(self, now: datetime) -> datetime | None:
+        """When the next delivery this process may send falls due (leased channels aside)."""
         row = await self._store.fetch_one(
-            f"SELECT min(next_attempt_at) FROM deliveries WHERE {_PENDING}"
+            f"SELECT min(next_attempt_at) FROM deliveries d WHERE {_PENDING} AND {_UNLEASED}",
+            (self._lease_check(now), self.holder),
         )
         if not row or not row[0] or row[0] == PAUSED:
             return None

@@ -84,7 +84,9 @@ class Transport(Protocol):
 class OutboxStore(Protocol):
     async def due_deliveries(self, now: datetime) -> list[Delivery]: ...
 
-    async def next_due(self) -> datetime | None: ...
+    async def next_due(self, now: datetime) -> datetime | None: ...
+
+    async def release(self, channels: Sequence[int]) -> None: ...
 
     async def mark_sent(self, ids: Sequence[int], message_id: int, now: datetime) -> None: ...
 
@@ -151,6 +153,9 @@ class Throttle:
         self._sleep = sleep
         self._next = 0.0
 
+    def set_rate(self, rate: float) -> None:
+        self._gap = 1.0 / rate
+
     async def wait(self) -> None:
         now = asyncio.get_running_loop().time()
         slot = max(now, self._next)
@@ -206,7 +211,7 @@ class Outbox:
 
     async def _idle(self) -> None:
         wait = IDLE_WAIT
-        due = await self._store.next_due()
+        due = await self._store.next_due(self._clock())
         if due is not None:
             wait = min(wait, max((due - self._clock()).total_seconds(), 0.05))
         # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a cancellation
@@ -242,10 +247,19 @@ class Outbox:
                     elif outcome == "paused":
                         return
 
-        await asyncio.gather(*(serve(channel) for channel in planned.values()))
+        try:
+            await asyncio.gather(*(serve(channel) for channel in planned.values()))
+        finally:
+            # The channels are free for any process again (a lease left behind runs out).
+            with contextlib.suppress(StoreUnwritable):
+                await self._store.release(list(planned))
         if stopped:
             raise stopped[0]
         return sent
+
+    def share(self, processes: int) -> None:
+        """Send at `PAPERBOT_SEND_RATE / processes`: the fleet shares one global limit."""
+        self._throttle.set_rate(self._pace.per_second / max(processes, 1))
 
     async def _record_unrecorded(self) -> None:
         for ids, message_id in list(self._unrecorded.items()):

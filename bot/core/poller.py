@@ -51,8 +51,10 @@ class Poller:
         *,
         interval_seconds: int,
         clock: Clock = utc_now,
+        may_poll: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._source = source
+        self._may_poll = may_poll  # in a fleet, only the process holding the poll lock polls
         self._ingest = ingest
         self._log = poll_log
         self._feeds = tuple(feeds)
@@ -69,6 +71,8 @@ class Poller:
         """
         now = self._clock()
         if self._store_retry_at is not None and now < self._store_retry_at:
+            return []
+        if self._may_poll is not None and not await self._may_poll():
             return []
         try:
             records = [await self.poll_feed(feed) for feed in self._feeds]

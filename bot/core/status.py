@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot import __version__
+from bot.core.fleet_store import Member
 from bot.core.health import StoreHealth
 from bot.core.models import OutboxSummary, PollRecord
 
@@ -35,6 +36,7 @@ class BotStatus:
     outbox: OutboxSummary
     store_problem: str | None = None  # why the database takes no writes, while it does not
     store_problem_since: datetime | None = None
+    fleet: tuple[Member, ...] = ()  # the living processes over this database
 
 
 class StatusSource:
@@ -48,7 +50,9 @@ class StatusSource:
         next_poll: NextPoll,
         outbox: OutboxStatus,
         health: StoreHealth | None = None,
+        fleet: Callable[[], Awaitable[list[Member]]] | None = None,
     ) -> None:
+        self._fleet = fleet
         self._outbox = outbox
         self._health = health
         self._store = store
@@ -69,6 +73,7 @@ class StatusSource:
             outbox=await self._summary(guild_id),
             store_problem=self._health.problem if self._health else None,
             store_problem_since=self._health.since if self._health else None,
+            fleet=tuple(await self._fleet()) if self._fleet else (),
         )
 
     async def _summary(self, guild_id: int | None) -> OutboxSummary:

@@ -272,16 +272,16 @@ async def upsert_papers_in(
 
 
 async def papers_in(tx: Tx, ids: Sequence[str]) -> list[Paper]:
-    """The stored papers of `ids`, inside an open transaction."""
-    papers: list[Paper] = []
+    """The stored papers of `ids` in id order (arXiv's: oldest first), in an open transaction."""
+    found: dict[str, Paper] = {}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
         rows = await tx.fetch_all(
             f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
         )
-        papers.extend(paper_from_row(r) for r in rows)
-    return papers
+        found.update((paper.id, paper) for paper in map(paper_from_row, rows))
+    return [found[i] for i in sorted(found)]
 
 
 def _paper_params(paper: Paper, stamp: str) -> tuple[Any, ...]:

@@ -61,6 +61,7 @@ def bot_settings(discord: FakeDiscord, hf: FakeHF, db: Path | str, **overrides: 
         discord_gateway_url=discord.gateway_url,
         log_level="DEBUG",
         send_rate=200.0,
+        identify_seconds=0.05,  # the fake does not enforce Discord's 5 s IDENTIFY window
     )
     return replace(settings, **overrides)
 
@@ -279,6 +280,7 @@ def bot_process(discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path) -> A
             "PAPERBOT_POLL_SECONDS": "1",
             "LOG_LEVEL": "DEBUG",
             "PAPERBOT_SEND_RATE": "200",
+            "PAPERBOT_IDENTIFY_SECONDS": "0.05",
         }
     )
     process = BotProcess(env, tmp_path, tmp_path / "bot.log")

@@ -109,6 +109,7 @@ class Channel:
     hidden_from_bot: bool = False
     deleted: bool = False
     kind: int = 0  # 0 guild text, 1 DM
+    guild_id: str = ""  # "" is the home guild (the one with members, roles and commands)
     # Member overwrites: user id → (allowed, denied) permission bits in this channel only.
     overwrites: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -131,6 +132,10 @@ class FakeDiscord:
         self.bot_user = user_payload(self.app_id, "paperbot", bot=True)
         self.valid_tokens = {"test-token.fake.discord"}
         self.guild_id = snowflake()
+        self.extra_guilds: list[str] = []  # guilds holding only channels, on chosen shards
+        self.recommended_shards = 1  # GET /gateway/bot
+        self.max_concurrency = 1
+        self.identify_log: list[tuple[float, int, int]] = []  # (monotonic, shard, count)
         self.roles: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.member_roles: dict[str, list[str]] = {}
@@ -155,6 +160,7 @@ class FakeDiscord:
         self.nonce_repeats: list[str] = []  # messages Discord dropped as repeats of a nonce
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
+        self._shard_of: dict[web.WebSocketResponse, tuple[int, int]] = {}
         self._seq = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -208,6 +214,28 @@ class FakeDiscord:
         self.channels[channel.id] = channel
         return channel
 
+    def add_guild(self, shard: int, shard_count: int, channels: int) -> tuple[str, list[Channel]]:
+        """A guild on `shard` of `shard_count` ((id >> 22) % count), with text channels."""
+        k = (int(snowflake()) >> 22) + 1
+        k += (shard - k) % shard_count
+        guild_id = str((k << 22) | (len(self.extra_guilds) + 1))
+        self.extra_guilds.append(guild_id)
+        self.roles[guild_id] = self._role(guild_id, "@everyone", EVERYONE_PERMS, 0)
+        made = []
+        for n in range(channels):
+            channel = Channel(snowflake(), f"g{guild_id[-4:]}-{n:03d}", guild_id=guild_id)
+            self.channels[channel.id] = channel
+            made.append(channel)
+        return guild_id, made
+
+    def guilds(self) -> list[str]:
+        return [self.guild_id, *self.extra_guilds]
+
+    @staticmethod
+    def shard_for(guild_id: str | None, shard_count: int) -> int:
+        """Discord's rule: a guild's events go to (guild_id >> 22) % shard_count; DMs to 0."""
+        return (int(guild_id) >> 22) % shard_count if guild_id else 0
+
     def grant(self, user: str, channel_name: str, permissions: int) -> None:
         """Give a member permissions in one channel only (a member overwrite)."""
         channel = self.channel(channel_name)
@@ -241,7 +269,7 @@ class FakeDiscord:
             "type": 0,
             "name": channel.name,
             "position": position,
-            "guild_id": self.guild_id,
+            "guild_id": channel.guild_id or self.guild_id,
             "permission_overwrites": overwrites,
             "nsfw": False,
             "topic": None,
@@ -265,15 +293,27 @@ class FakeDiscord:
             "pending": False,
         }
 
-    def _guild_payload(self) -> dict[str, Any]:
-        members = [self._member_payload(u) for u in self.users.values()]
+    def _guild_payload(self, guild_id: str | None = None) -> dict[str, Any]:
+        guild_id = guild_id or self.guild_id
+        home = guild_id == self.guild_id
+        if home:
+            members = [self._member_payload(u) for u in self.users.values()]
+            roles = [r for rid, r in self.roles.items() if rid not in self.extra_guilds]
+        else:  # a guild of channels only: the bot, and the owner
+            members = [self._member_payload(self.users["owner"])]
+            bot_roles = self.member_roles.get(self.app_id, [])
+            roles = [self.roles[guild_id], *(self.roles[r] for r in bot_roles)]
         members.append(self._member_payload(self.bot_user))
-        visible = [c for c in self.channels.values() if not c.deleted and c.kind == 0]
+        visible = [
+            c
+            for c in self.channels.values()
+            if not c.deleted and c.kind == 0 and (c.guild_id or self.guild_id) == guild_id
+        ]
         return {
-            "id": self.guild_id,
-            "name": "Paper Lab",
+            "id": guild_id,
+            "name": "Paper Lab" if home else f"Guild {guild_id[-4:]}",
             "owner_id": self.owner_id,
-            "roles": list(self.roles.values()),
+            "roles": roles,
             "channels": [self._channel_payload(c, i) for i, c in enumerate(visible)],
             "members": members,
             "member_count": len(members),
@@ -310,7 +350,8 @@ class FakeDiscord:
         """A member's permissions in a channel, computed as Discord does."""
         if user_id == self.owner_id:
             return ALL_PERMISSIONS
-        perms = int(self.roles[self.guild_id]["permissions"])
+        guild = channel.guild_id if channel is not None and channel.guild_id else self.guild_id
+        perms = int(self.roles[guild]["permissions"])
         for role_id in self.member_roles.get(user_id, []):
             perms |= int(self.roles[role_id]["permissions"])
         if perms & ADMINISTRATOR:
@@ -589,7 +630,11 @@ class FakeDiscord:
             raise RuntimeError("the bot is not connected to the fake gateway")
         self._seq += 1
         frame = {"op": 0, "t": event, "s": self._seq, "d": data}
+        guild = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
         for ws in list(self._sockets):
+            shard, count = self._shard_of.get(ws, (0, 1))
+            if self.shard_for(guild, count) != shard:
+                continue  # another session's shard
             with contextlib.suppress(ConnectionResetError):
                 await ws.send_str(json.dumps(frame))
 
@@ -620,6 +665,7 @@ class FakeDiscord:
         finally:
             if ws in self._sockets:
                 self._sockets.remove(ws)
+            self._shard_of.pop(ws, None)
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
@@ -627,10 +673,14 @@ class FakeDiscord:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
         self.identifies += 1
+        shard, count = data.get("shard") or (0, 1)
+        self._shard_of[ws] = (shard, count)
+        self.identify_log.append((time.monotonic(), shard, count))
+        mine = [g for g in self.guilds() if self.shard_for(g, count) == shard]
         ready = {
             "v": 10,
             "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "guilds": [{"id": g, "unavailable": True} for g in mine],
             "session_id": f"session-{snowflake()}",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": self.app_id, "flags": 0},
@@ -638,7 +688,10 @@ class FakeDiscord:
             "relationships": [],
             "presences": [],
         }
-        for event, payload in (("READY", ready), ("GUILD_CREATE", self._guild_payload())):
+        if data.get("shard"):
+            ready["shard"] = [shard, count]
+        events = [("READY", ready), *(("GUILD_CREATE", self._guild_payload(g)) for g in mine)]
+        for event, payload in events:
             self._seq += 1
             await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": payload}))
         self.ready_sent += 1
@@ -694,6 +747,7 @@ class FakeDiscord:
         app = re.escape(self.app_id)
         table = [
             ("GET", r"/users/@me", self._me),
+            ("GET", r"/gateway/bot", self._gateway_bot),
             ("GET", r"/oauth2/applications/@me", self._application),
             ("PUT", rf"/applications/{app}/commands", self._sync_global),
             ("GET", rf"/applications/{app}/commands", self._list_global),
@@ -718,6 +772,20 @@ class FakeDiscord:
             ("POST", r"/users/@me/channels", self._open_dm),
         ]
         return [(m, re.compile(p), h) for m, p, h in table]
+
+    async def _gateway_bot(self, rec: Recorded) -> web.Response:
+        return _json(
+            {
+                "url": self.gateway_url,
+                "shards": self.recommended_shards,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000 - self.identifies,
+                    "reset_after": 86_400_000,
+                    "max_concurrency": self.max_concurrency,
+                },
+            }
+        )
 
     def _check_auth(self, request: web.Request, rec: Recorded) -> None:
         if rec.path.startswith(("/interactions/", "/webhooks/")):
@@ -1060,7 +1128,7 @@ class FakeDiscord:
             "flags": 0,
         }
         if channel_id in self.channels and self.channels[channel_id].kind == 0:
-            message["guild_id"] = self.guild_id
+            message["guild_id"] = self.channels[channel_id].guild_id or self.guild_id
         message.update(self._message_fields(body, files))
         if interaction is not None:
             message["_interaction"] = interaction.id

@@ -136,12 +136,17 @@ async def test_ingest_plans_off_the_event_loop_and_keeps_the_loop_free(store: St
 
 async def test_a_batch_costs_the_same_whatever_waits_behind_it(store: Store) -> None:
     """The batch comes off indexes: the query plan never sorts or scans the whole backlog."""
-    params = ("2026-01-01", 2000, 50)
+    params = ("2026-01-01", "2026-01-01", "me", 2000, 50)
     if store.dialect == "sqlite":
         plan = await store.fetch_all(f"EXPLAIN QUERY PLAN {OLDEST_CHANNELS}", params)
         inner = {r["id"] for r in plan if r["detail"] == "CO-ROUTINE oldest"}
         backlog = [str(r["detail"]) for r in plan if r["parent"] in inner]
-        assert backlog == ["SEARCH deliveries USING INDEX deliveries_pending (next_attempt_at<?)"]
+        assert backlog == [
+            "SEARCH d USING INDEX deliveries_pending (next_attempt_at<?)",
+            "CORRELATED SCALAR SUBQUERY 1",  # each row's lease: one primary-key lookup
+        ]
+        (lease,) = [str(r["detail"]) for r in plan if r["parent"] not in inner | {0}]
+        assert lease == "SEARCH l USING INTEGER PRIMARY KEY (rowid=?)"
     else:
         async with store.transaction() as tx:  # the tables are empty: make the planner choose
             await tx.execute("SET LOCAL enable_seqscan = off")

@@ -1,0 +1,118 @@
+"""Several processes over one database: channel leases, the polling lock, heartbeats, the
+IDENTIFY gate. Two processes are two stores (two connections) on the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from bot.core.database_pg import PostgresDatabase
+from bot.core.delivery_store import DeliveryStore
+from bot.core.fleet import Fleet, describe_shards
+from bot.core.models import NewDelivery, Paper
+from bot.core.store import Store
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def other_process(store: Store) -> AsyncIterator[Store]:
+    """A second process's own store on the same database (PostgreSQL), or the same store."""
+    if isinstance(store.db, PostgresDatabase):
+        async with await Store.open(store.db.url) as second:
+            yield second
+    else:
+        yield store  # one process per SQLite file: the second "process" shares its store
+
+
+async def owe(store: Store, channels: range) -> None:
+    await store.upsert_papers([Paper(id="2611.00001", title="P")], T0)
+    await DeliveryStore(store).queue(
+        [NewDelivery(1, c, "2611.00001", (1,), T0, False) for c in channels], T0
+    )
+
+
+async def test_a_channel_leased_to_one_process_is_passed_over_by_another(store: Store) -> None:
+    await owe(store, range(1, 5))
+    async with other_process(store) as second:
+        first = DeliveryStore(store, holder="a")
+        other = DeliveryStore(second, holder="b")
+        mine = await first.due_deliveries(T0, channels=2)
+        assert sorted(d.channel_id for d in mine) == [1, 2]
+        theirs = await other.due_deliveries(T0)
+        assert sorted(d.channel_id for d in theirs) == [3, 4], "leased channels are skipped"
+        await first.release([1, 2])
+        assert sorted(d.channel_id for d in await other.due_deliveries(T0)) == [1, 2, 3, 4]
+
+
+async def test_a_lease_whose_process_died_is_retaken_when_it_runs_out(store: Store) -> None:
+    await owe(store, range(1, 3))
+    async with other_process(store) as second:
+        died = DeliveryStore(store, holder="dead", lease_seconds=30)
+        survivor = DeliveryStore(second, holder="alive", lease_seconds=30)
+        assert len(await died.due_deliveries(T0)) == 2  # ... and never sends nor releases
+        assert await survivor.due_deliveries(T0 + timedelta(seconds=29)) == []
+        assert await survivor.next_due(T0 + timedelta(seconds=29)) is None
+        later = T0 + timedelta(seconds=31)
+        assert await survivor.next_due(later) == T0
+        assert sorted(d.channel_id for d in await survivor.due_deliveries(later)) == [1, 2]
+        assert await died.due_deliveries(later) == [], "the lease moved to the survivor"
+
+
+async def test_exactly_one_process_polls_and_another_takes_over_when_it_dies(
+    store: Store,
+) -> None:
+    if not isinstance(store.db, PostgresDatabase):
+        assert await Fleet(store).may_poll(), "the only process on a SQLite file polls"
+        return
+    one = await Store.open(store.db.url)
+    two = await Store.open(store.db.url)
+    try:
+        first, second = Fleet(one), Fleet(two)
+        assert await first.may_poll()
+        assert not await second.may_poll()
+        assert await first.may_poll(), "the poller keeps polling"
+        await one.close()  # the process dies: its connections close with it
+        assert await second.may_poll()
+        assert second.polling
+    finally:
+        await two.close()
+
+
+async def test_heartbeats_count_the_living_and_share_the_rate(store: Store) -> None:
+    now = [T0]
+    shares: list[int] = []
+    async with other_process(store) as second:
+        a = Fleet(store, shards="0-1 of 4", clock=lambda: now[0], on_size=shares.append)
+        b = Fleet(second, shards="2-3 of 4", clock=lambda: now[0])
+        b.process += ":b"  # two processes of one test share a pid
+        await a.beat()
+        await b.beat()
+        await a.beat()
+        assert shares == [1, 2]
+        assert [m.shards for m in await a.members()] == ["0-1 of 4", "2-3 of 4"]
+        now[0] = T0 + timedelta(seconds=a.heartbeat * 4)  # b falls silent; a goes on
+        await a.beat()
+        assert shares[-1] == 1
+        await a.leave()
+        assert await b.members() == []
+
+
+async def test_identify_slots_are_spaced_across_processes(store: Store) -> None:
+    async with other_process(store) as second:
+        a, b = Fleet(store, identify_seconds=1), Fleet(second, identify_seconds=1)
+        start = time.monotonic()
+        await a.before_identify(0, 1)
+        await asyncio.wait_for(b.before_identify(1, 2), 1)  # another bucket: no wait
+        await b.before_identify(2, 1)  # bucket 0 again: waits out the first slot
+        assert time.monotonic() - start >= 0.95
+
+
+def test_shards_are_described_as_ranges() -> None:
+    assert describe_shards([0, 1, 2, 3], 8) == "0-3 of 8"
+    assert describe_shards([5], 8) == "5 of 8"
+    assert describe_shards([0, 2], 4) == "0,2 of 4"
+    assert describe_shards(None, None) == "all"
