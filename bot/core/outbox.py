@@ -38,6 +38,7 @@ DIGEST_ENTRIES = 10
 BUNDLE = 10  # papers in one message: Discord allows ten embeds
 SENDERS = 16  # channels served at once
 IDLE_WAIT = 30.0
+FLEET_IDLE_WAIT = 2.0  # in a fleet, another process may have queued: look again this soon
 ERROR_PAUSE = 5.0
 STORE_RETRY_FIRST = 1.0  # then doubling while the store stays unwritable
 STORE_RETRY_MAX = 30.0
@@ -184,6 +185,7 @@ class Outbox:
         # Sent, but the store could not record it yet: delivery ids → Discord's message id.
         self._unrecorded: dict[tuple[int, ...], int] = {}
         self._store_retry = STORE_RETRY_FIRST
+        self._idle_wait = IDLE_WAIT
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now rather than at the next timer."""
@@ -210,7 +212,7 @@ class Outbox:
             await self._idle()
 
     async def _idle(self) -> None:
-        wait = IDLE_WAIT
+        wait = self._idle_wait
         due = await self._store.next_due(self._clock())
         if due is not None:
             wait = min(wait, max((due - self._clock()).total_seconds(), 0.05))
@@ -260,6 +262,7 @@ class Outbox:
     def share(self, processes: int) -> None:
         """Send at `PAPERBOT_SEND_RATE / processes`: the fleet shares one global limit."""
         self._throttle.set_rate(self._pace.per_second / max(processes, 1))
+        self._idle_wait = IDLE_WAIT if processes <= 1 else FLEET_IDLE_WAIT
 
     async def _record_unrecorded(self) -> None:
         for ids, message_id in list(self._unrecorded.items()):
