@@ -1,19 +1,21 @@
 """A throw-away PostgreSQL server for the tests, on a loopback port, stopped at the end.
 
 The system's server binaries (PostgreSQL 15 or newer: `pg_ctl` on PATH, or under
-/usr/lib/postgresql/N/bin) run the cluster in a temporary folder. `initdb` refuses to run as
+/usr/lib/postgresql/N/bin) run the cluster in a temporary folder; where the system has none,
+those of the `pgserver` wheel (PostgreSQL 16, a test dependency) do. `initdb` refuses to run as
 root, so as root the cluster belongs to the unprivileged user `nobody`. Every test gets a fresh
 database copied from a migrated template (a file copy: milliseconds), dropped afterwards.
 
 Not pytest-postgresql: its process fixture runs `initdb` as the current user, which fails as
-root, the user CI runs as. Without binaries the PostgreSQL tests fail with what to install:
-they never skip.
+root, the user CI runs as. Without any binaries the PostgreSQL tests fail with what to
+install: they never skip.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import itertools
 import os
 import shutil
@@ -30,6 +32,15 @@ USER = "paperbot"
 TEMPLATE = "paperbot_template"
 
 
+def wheel_binaries() -> Path | None:
+    """The server binaries inside the `pgserver` wheel (found without importing it)."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return folder if (folder / "initdb").exists() else None
+
+
 def server_binaries() -> Path:
     """The folder holding `initdb` and `pg_ctl` (PostgreSQL 15 or newer)."""
     candidates = [os.environ.get("PAPERBOT_PG_BIN", "")]
@@ -42,6 +53,9 @@ def server_binaries() -> Path:
     for folder in candidates:
         if folder and (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
             return Path(folder)
+    wheel = wheel_binaries()
+    if wheel is not None:
+        return wheel
     raise RuntimeError(
         "the PostgreSQL tests need PostgreSQL 15+ server binaries (initdb, pg_ctl): "
         "apt-get install postgresql, or set PAPERBOT_PG_BIN to their folder"
@@ -56,8 +70,8 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
-        self.bin = server_binaries()
+    def __init__(self, binaries: Path | None = None) -> None:
+        self.bin = binaries or server_binaries()
         self.root = Path(tempfile.mkdtemp(prefix="paperbot-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()

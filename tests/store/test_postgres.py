@@ -11,7 +11,7 @@ import pytest
 from bot.core.database import migrations
 from bot.core.errors import StoreOpenError
 from bot.core.store import Store
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, wheel_binaries
 from tests.unit.test_cli import paperbot
 
 LATEST = len(migrations("bot.core.migrations_pg"))
@@ -85,3 +85,21 @@ async def test_backup_of_a_postgresql_database_points_to_pg_dump(
         assert not (tmp_path / "copy.db").exists()
     finally:
         await postgres.drop_database(url)
+
+
+async def test_the_wheels_server_serves_where_the_system_has_none(tmp_path: Path) -> None:
+    """The fallback `make test` uses on a machine without PostgreSQL, proven here too."""
+    binaries = wheel_binaries()
+    assert binaries is not None, "the pgserver wheel is a test dependency"
+    server = PostgresServer(binaries)
+    try:
+        await asyncio.to_thread(server.start)
+        await server.prepare_template()
+        url = await server.new_database()
+        async with await Store.open(url) as store:
+            assert await store.schema_version() == LATEST
+            version = await store.fetch_one("SHOW server_version_num")
+            assert version is not None
+            assert int(version[0]) >= 150000
+    finally:
+        await asyncio.to_thread(server.stop)
