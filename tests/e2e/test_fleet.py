@@ -14,6 +14,7 @@ import signal
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import asyncpg
@@ -100,7 +101,7 @@ async def test_three_processes_deliver_each_paper_once_through_a_kill(
         assert sorted(s for _t, s, _c in discord_fake.identify_log) == [0, 1, 2, 3]
         # max_concurrency 1: one IDENTIFY per window (0.2 s here, 5 s at Discord), fleet-wide.
         times = sorted(t for t, _s, _c in discord_fake.identify_log)
-        assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.19, times
+        assert min(b - a for a, b in pairwise(times)) >= 0.19, times
         fake_hf.add(*(make_item(f"2611.{n:05d}", f"Diffusion study {n}") for n in range(PAPERS)))
 
         def shown() -> int:
