@@ -20,6 +20,7 @@ from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import StoreOpenError
 from bot.core.fleet import Fleet, describe_shards
 from bot.core.hf_source import HFSource, RetryPolicy
+from bot.core.ingest import OUTBOX_CHANNEL
 from bot.core.outbox import Outbox, Pace
 from bot.core.poller import Clock, Poller, utc_now
 from bot.core.saved import SavedService
@@ -104,6 +105,7 @@ async def run_bot(
             scheduler = Scheduler()
             try:
                 bot, outbox, fleet = build(settings, http, store, scheduler, clock)
+                await store.db.listen(OUTBOX_CHANNEL, outbox.wake)  # another process queued
                 try:
                     return await _serve(bot, outbox, settings, scheduler, stop)
                 finally:

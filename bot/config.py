@@ -51,7 +51,7 @@ class Settings:
     shard_count: int | None = None
     lease_seconds: float = 60.0  # how long a dead process's channels wait for another
     identify_seconds: float = 5.0  # Discord's IDENTIFY window (lower only for a local fake)
-    heartbeat_seconds: float = 10.0
+    heartbeat_seconds: float = 5.0
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str | None]) -> Settings:
@@ -89,7 +89,7 @@ class Settings:
                 "PAPERBOT_IDENTIFY_SECONDS", get("PAPERBOT_IDENTIFY_SECONDS"), 5
             ),
             heartbeat_seconds=_seconds(
-                "PAPERBOT_HEARTBEAT_SECONDS", get("PAPERBOT_HEARTBEAT_SECONDS"), 10
+                "PAPERBOT_HEARTBEAT_SECONDS", get("PAPERBOT_HEARTBEAT_SECONDS"), 5
             ),
         )
 

@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,14 @@ class Database(Protocol):
     async def gate(self, key: int, seconds: float) -> None:
         """Wait for the lock `key`, then keep it `seconds` (at most one holder per interval,
         across every process of the fleet)."""
+        ...
+
+    async def notify(self, channel: str) -> None:
+        """Tell every process listening on `channel` (PostgreSQL's NOTIFY; none on SQLite)."""
+        ...
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever any process notifies `channel`."""
         ...
 
     async def close(self) -> None: ...
@@ -314,6 +322,12 @@ class SqliteDatabase:
 
     async def hold_lock(self, key: int) -> bool:
         return True  # the process lock keeps every other process off this file
+
+    async def notify(self, channel: str) -> None:
+        return None  # one process: it woke its own outbox already
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        return None
 
     async def gate(self, key: int, seconds: float) -> None:
         lock = self._gates.setdefault(key, asyncio.Lock())

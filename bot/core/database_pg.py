@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
@@ -133,6 +133,7 @@ class PostgresDatabase:
         self._held: dict[int, asyncpg.Connection] = {}  # session locks kept while we live
         self._gated: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> PostgresDatabase:
@@ -173,7 +174,21 @@ class PostgresDatabase:
             with contextlib.suppress(Exception):
                 await conn.close()
         self._held.clear()
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
         await self._pool.close()
+
+    async def notify(self, channel: str) -> None:
+        try:
+            await self._pool.execute("SELECT pg_notify($1, '')", channel)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            log.debug("could not notify %s; the others look again soon anyway", channel)
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        if self._listener is None:
+            self._listener = await asyncpg.connect(self.url, timeout=10)
+        await self._listener.add_listener(channel, lambda *_args: callback())
 
     async def hold_lock(self, key: int) -> bool:
         """A session-level advisory lock on a connection of its own: the server frees it the

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 POLL_LOCK = 0x706F6C6C  # "poll"
 IDENTIFY_LOCK = 0x69640000  # + bucket
 IDENTIFY_SECONDS = 5.0  # Discord allows max_concurrency IDENTIFYs per 5 s
-HEARTBEAT_SECONDS = 10.0
+HEARTBEAT_SECONDS = 5.0
 SILENT_BEATS = 3  # a process silent for this many heartbeats is gone
 
 

@@ -18,6 +18,8 @@ from bot.core.delivery_store import delivery_rows, insert_delivery_rows
 from bot.core.models import IngestResult, NewDelivery, Paper
 from bot.core.store import Store, papers_in, upsert_papers_in
 
+OUTBOX_CHANNEL = "paperbot_outbox"  # notified when deliveries were queued
+
 Plan = Callable[[Sequence[Paper]], Sequence[NewDelivery]]
 
 
@@ -33,4 +35,6 @@ async def ingest(store: Store, papers: Sequence[Paper], now: datetime, plan: Pla
     for start in range(chunk, len(rows), chunk):
         async with store.transaction() as tx:
             await insert_delivery_rows(tx, rows[start : start + chunk])
+    if rows:
+        await store.db.notify(OUTBOX_CHANNEL)  # the other processes' outboxes look now
     return IngestResult(seen=len(batch), new=len(new))

@@ -38,6 +38,7 @@ DIGEST_ENTRIES = 10
 BUNDLE = 10  # papers in one message: Discord allows ten embeds
 SENDERS = 16  # channels served at once
 IDLE_WAIT = 30.0
+BATCH_CHANNELS = 50  # channels one batch serves (its share of them, in a fleet)
 FLEET_IDLE_WAIT = 2.0  # in a fleet, another process may have queued: look again this soon
 ERROR_PAUSE = 5.0
 STORE_RETRY_FIRST = 1.0  # then doubling while the store stays unwritable
@@ -83,7 +84,7 @@ class Transport(Protocol):
 
 
 class OutboxStore(Protocol):
-    async def due_deliveries(self, now: datetime) -> list[Delivery]: ...
+    async def due_deliveries(self, now: datetime, channels: int = ...) -> list[Delivery]: ...
 
     async def next_due(self, now: datetime) -> datetime | None: ...
 
@@ -186,6 +187,7 @@ class Outbox:
         self._unrecorded: dict[tuple[int, ...], int] = {}
         self._store_retry = STORE_RETRY_FIRST
         self._idle_wait = IDLE_WAIT
+        self._channels = BATCH_CHANNELS
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now rather than at the next timer."""
@@ -228,7 +230,7 @@ class Outbox:
         Raises `StoreUnwritable` while the store cannot record what was sent.
         """
         await self._record_unrecorded()
-        planned = messages(await self._store.due_deliveries(self._clock()))
+        planned = messages(await self._store.due_deliveries(self._clock(), self._channels))
         senders = asyncio.Semaphore(SENDERS)
         stopped: list[StoreUnwritable] = []
         sent = 0
@@ -263,6 +265,8 @@ class Outbox:
         """Send at `PAPERBOT_SEND_RATE / processes`: the fleet shares one global limit."""
         self._throttle.set_rate(self._pace.per_second / max(processes, 1))
         self._idle_wait = IDLE_WAIT if processes <= 1 else FLEET_IDLE_WAIT
+        # Each process takes its share of a batch's channels, so that the others find work.
+        self._channels = max(1, BATCH_CHANNELS // max(processes, 1))
 
     async def _record_unrecorded(self) -> None:
         for ids, message_id in list(self._unrecorded.items()):

@@ -116,3 +116,14 @@ def test_shards_are_described_as_ranges() -> None:
     assert describe_shards([5], 8) == "5 of 8"
     assert describe_shards([0, 2], 4) == "0,2 of 4"
     assert describe_shards(None, None) == "all"
+
+
+async def test_a_process_that_queued_wakes_the_others_outboxes(store: Store) -> None:
+    woken = asyncio.Event()
+    async with other_process(store) as second:
+        await second.db.listen("paperbot_outbox", woken.set)
+        await store.db.notify("paperbot_outbox")
+        if isinstance(store.db, PostgresDatabase):
+            await asyncio.wait_for(woken.wait(), 5)
+        else:  # one process per SQLite file: it woke its own outbox already
+            assert not woken.is_set()
