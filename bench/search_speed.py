@@ -183,6 +183,8 @@ async def measure(sizes: list[int], target: str, backend: str) -> int:
                 batch = papers[chunk : min(chunk + 5000, size)]
                 await store.upsert_papers(batch, datetime.now(UTC))
             stored = size
+            if store.dialect == "postgresql":
+                await store.fetch_all("ANALYZE")  # what autovacuum does after a bulk load
             print(f"{size:,} papers (stored in {time.perf_counter() - started:.0f} s)")
             search = SearchService(store, SearchStore(store))
             await search.search("warm up", ask_hf=False)

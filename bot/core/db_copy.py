@@ -28,6 +28,8 @@ TABLES: tuple[tuple[str, str | None], ...] = (
     ("saved_items", None),
 )
 GENERATED = {"search"}  # computed by PostgreSQL from the other columns
+# Not copied: derived from the tables above (search's newest papers), or about processes.
+DERIVED = ("papers_recent", "outbox_leases", "fleet")
 CHUNK = 5000
 
 
@@ -86,7 +88,7 @@ async def copy_database(
                 "database, or add --force to replace what it holds"
             )
         if held:
-            names = ", ".join(t for t, _ in TABLES)
+            names = ", ".join([*(t for t, _ in TABLES), *DERIVED])
             await tx.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         for table, identity in TABLES:
             columns = await _sqlite_columns(source, table)
@@ -108,6 +110,11 @@ async def copy_database(
             count = await tx.fetch_one(f"SELECT count(*) FROM {table}")
             if count is None or int(count[0]) != rows[table]:
                 raise RuntimeError(f"{table}: {rows[table]} rows read but {count} written")
+        # Search ranks the newest papers apart (filled by a trigger as the rows arrived).
+        await tx.execute(
+            "DELETE FROM papers_recent WHERE seq <= (SELECT max(seq) FROM papers) - ?",
+            (target.ranked_papers,),
+        )
         sent = await tx.fetch_one("SELECT count(*) FROM deliveries WHERE sent_at IS NOT NULL")
     return Copied(rows, int(sent[0]) if sent else 0)
 

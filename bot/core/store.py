@@ -262,7 +262,13 @@ async def upsert_papers_in(
         "last_seen = excluded.last_seen",
         [_paper_params(p, stamp) for p in papers],
     )
-    if len(known) < len(ids) and tx.dialect == "sqlite":
+    if len(known) < len(ids) and tx.dialect == "postgresql":
+        # New papers: the oldest fall out of the ranking table (migrations_pg/0003).
+        await tx.execute(
+            "DELETE FROM papers_recent WHERE seq <= (SELECT max(seq) FROM papers) - ?",
+            (recent,),
+        )
+    elif len(known) < len(ids):
         # New papers: the oldest fall out of the ranking index (migration 0005).
         await tx.execute(
             "DELETE FROM papers_recent_fts WHERE rowid <= (SELECT max(rowid) FROM papers) - ?",

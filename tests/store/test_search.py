@@ -128,8 +128,10 @@ async def test_bm25_ranks_the_newest_papers_and_older_matches_follow_newest_firs
     found = await ids(search, "graph")
     assert found[:3] == ["2611.00013", "2611.00011", "2611.00012"]  # bm25: title first
     assert found[3:] == ["2610.00003", "2610.00002", "2610.00001"]  # then newest first
-    if store.dialect == "postgresql":  # ts_rank over every match: the same order here
-        return
-    ranked = await store.fetch_all("SELECT rowid FROM papers_recent_fts ORDER BY rowid")
-    papers = await store.fetch_all("SELECT rowid FROM papers ORDER BY rowid")
+    if store.dialect == "postgresql":
+        ranked = await store.fetch_all("SELECT seq FROM papers_recent ORDER BY seq")
+        papers = await store.fetch_all("SELECT seq FROM papers ORDER BY seq")
+    else:
+        ranked = await store.fetch_all("SELECT rowid FROM papers_recent_fts ORDER BY rowid")
+        papers = await store.fetch_all("SELECT rowid FROM papers ORDER BY rowid")
     assert [r[0] for r in ranked] == [r[0] for r in papers][-3:]  # the oldest were trimmed
