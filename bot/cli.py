@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    setup_logging(settings.log_level, [settings.discord_token])
+    setup_logging(settings.log_level, [settings.discord_token, settings.db_password()])
     if args.command == "run":
         if args.shards is not None or args.shard_count is not None:
             try:

@@ -37,7 +37,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     discord_token: str | None = field(default=None, repr=False)
-    db_path: Path | str = Path(DEFAULT_DB)  # a SQLite file, or a postgresql:// URL
+    # A SQLite file, or a postgresql:// URL (its password never in a repr or a log).
+    db_path: Path | str = field(default=Path(DEFAULT_DB), repr=False)
     poll_seconds: int = DEFAULT_POLL_SECONDS
     hf_endpoint: str = DEFAULT_HF_ENDPOINT
     feeds: tuple[str, ...] = FEEDS
@@ -92,6 +93,12 @@ class Settings:
                 "PAPERBOT_HEARTBEAT_SECONDS", get("PAPERBOT_HEARTBEAT_SECONDS"), 5
             ),
         )
+
+    def db_password(self) -> str | None:
+        """The password inside a `postgresql://` PAPERBOT_DB, for the logs to redact."""
+        if isinstance(self.db_path, str):
+            return urlsplit(self.db_path).password
+        return None
 
     def warnings(self) -> list[str]:
         notes = []

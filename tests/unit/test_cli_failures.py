@@ -59,7 +59,20 @@ def setting(name: str, value: str) -> Setup:
     return lambda tmp: (["db", "migrate"], {name: value, "PAPERBOT_DB": str(tmp / "bot.db")})
 
 
+def shards_on_sqlite(tmp: Path) -> tuple[list[str], dict[str, str]]:
+    env = {"PAPERBOT_DB": str(tmp / "bot.db"), "DISCORD_TOKEN": "x" * 30}
+    return ["run", "--shards", "0-1", "--shard-count", "4"], env
+
+
+def unreachable_postgres(tmp: Path) -> tuple[list[str], dict[str, str]]:
+    url = f"postgresql://bot:pw-not-shown@127.0.0.1:{closed_port()}/paperbot"
+    return ["db", "migrate"], {"PAPERBOT_DB": url}
+
+
 CASES: list[tuple[str, Setup, int, str]] = [
+    ("shards on a SQLite file", shards_on_sqlite, 2, "which needs PostgreSQL"),
+    ("PostgreSQL unreachable", unreachable_postgres, 1, "cannot reach PostgreSQL at post"),
+    ("a shard outside the count", setting("PAPERBOT_SHARDS", "5"), 2, "go together"),
     ("a database file of garbage", garbage_db, 2, "is not a SQLite database"),
     ("a text file as the database", text_file_db, 2, "is not a SQLite database"),
     ("PAPERBOT_DB is a directory", directory_db, 2, "is a directory; give the path of a"),
@@ -88,6 +101,7 @@ def test_a_failure_is_one_line_and_its_exit_code(
     (line,) = result.stderr.splitlines()
     assert line.startswith("paperbot: ")
     assert says in line
+    assert "pw-not-shown" not in result.stderr + result.stdout
 
 
 def test_a_read_only_database_or_folder_is_one_line(tmp_path: Path) -> None:

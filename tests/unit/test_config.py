@@ -78,3 +78,29 @@ def test_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.Monkey
     settings = load_settings(env_file)
     assert settings.poll_seconds == 300
     assert settings.db_path == Path("from-file.db")
+
+
+def test_a_database_url_keeps_its_slashes_and_its_password_stays_out_of_sight() -> None:
+    url = "postgresql://bot:s3cret-pw@db.example:5432/paperbot"
+    settings = Settings.from_mapping({"PAPERBOT_DB": url})
+    assert settings.db_path == url
+    assert settings.db_password() == "s3cret-pw"
+    assert "s3cret-pw" not in repr(settings)
+    assert Settings.from_mapping({"PAPERBOT_DB": "x.db"}).db_password() is None
+
+
+def test_shards_go_with_a_count_and_stay_inside_it() -> None:
+    settings = Settings.from_mapping({"PAPERBOT_SHARDS": "0-1,3", "PAPERBOT_SHARD_COUNT": "4"})
+    assert settings.shard_ids == (0, 1, 3)
+    assert settings.shard_count == 4
+    for shards, count, message in [
+        ("0-3", None, "go together"),
+        ("0-4", "4", "from 0 to 3"),
+        ("a-b", "4", "must list shard ids"),
+        ("0", "zero", "whole number of shards"),
+    ]:
+        env = {"PAPERBOT_SHARDS": shards}
+        if count is not None:
+            env["PAPERBOT_SHARD_COUNT"] = count
+        with pytest.raises(ConfigError, match=message):
+            Settings.from_mapping(env)
