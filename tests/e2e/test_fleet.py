@@ -102,6 +102,26 @@ async def test_three_processes_deliver_each_paper_once_through_a_kill(
         # max_concurrency 1: one IDENTIFY per window (0.2 s here, 5 s at Discord), fleet-wide.
         times = sorted(t for t, _s, _c in discord_fake.identify_log)
         assert min(b - a for a, b in pairwise(times)) >= 0.19, times
+        # /paperbot status, answered by whichever process owns the home guild's shard,
+        # lists the whole fleet.
+        await eventually(lambda: True)
+
+        async def fleet_field() -> str:
+            record = await discord_fake.slash("admin", "papers", "paperbot status")
+            reply = await discord_fake.wait_response(record)
+            fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+            return next((v for k, v in fields.items() if k == "Processes (3)"), "")
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while not (listed := await fleet_field()) or "polls" not in listed:
+            assert asyncio.get_running_loop().time() < deadline, listed
+            await asyncio.sleep(0.3)
+        assert sorted(line.split(" · ")[1] for line in listed.splitlines()) == [
+            "shards 0-1 of 4",
+            "shards 2 of 4",
+            "shards 3 of 4",
+        ]
+        assert listed.count("**polls**") == 1
         fake_hf.add(*(make_item(f"2611.{n:05d}", f"Diffusion study {n}") for n in range(PAPERS)))
 
         def shown() -> int:
