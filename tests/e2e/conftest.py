@@ -151,13 +151,8 @@ class RunningBot:
         )
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Read the bot's database from outside, as an admin would (SQL written for SQLite's
-        `?` parameters on either backend)."""
-        if isinstance(self.db, str):
-            with ThreadPoolExecutor(1) as thread:  # its own connection and event loop
-                return thread.submit(asyncio.run, _pg_query(self.db, sql, params)).result()
-        with sqlite3.connect(self.db) as conn:
-            return list(conn.execute(sql, params))
+        """Read the bot's database from outside, as an admin would."""
+        return query_db(self.db, sql, params)
 
     async def wait_for_db(
         self, sql: str, predicate: Any, timeout: float = 15.0
@@ -174,6 +169,15 @@ class RunningBot:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"{sql!r} never satisfied the condition; last rows: {rows}")
             await asyncio.sleep(0.05)
+
+
+def query_db(db: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run SQL (with SQLite's `?` parameters) on a bot's database, SQLite file or PostgreSQL."""
+    if isinstance(db, str):
+        with ThreadPoolExecutor(1) as thread:  # its own connection and event loop
+            return thread.submit(asyncio.run, _pg_query(db, sql, params)).result()
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(sql, params))
 
 
 async def _pg_query(url: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

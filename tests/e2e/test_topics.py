@@ -7,7 +7,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.e2e.conftest import BotProcess, RunningBot, eventually, seed_topics
+import pytest
+
+from tests.conftest import BACKENDS
+from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db, seed_topics
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_hf import FakeHF, make_item
 
@@ -234,15 +237,25 @@ async def test_fan_out_500_deliveries_to_100_channels_exactly_once(
         assert discord.unknown == []
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_sigkill_mid_fan_out_loses_nothing_and_shows_no_repeat(
-    bot_process: BotProcess, fake_hf: FakeHF, tmp_path: Any
+    bot_process: BotProcess,
+    fake_hf: FakeHF,
+    tmp_path: Any,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    db: Any = tmp_path / "data" / "bot.db"
+    if backend == "postgresql":
+        db = await request.getfixturevalue("postgres").new_database()
+        bot_process.env["PAPERBOT_DB"] = db
+        # The restarted process is another holder: the dead one's leases run out first.
+        bot_process.env["PAPERBOT_LEASE_SECONDS"] = "2"
     async with FakeDiscord(time_scale=0.1, extra_channels=100) as discord:
         bot_process.env["DISCORD_API_BASE"] = discord.api_base
         bot_process.env["DISCORD_GATEWAY_URL"] = discord.gateway_url
         bot_process.env["PAPERBOT_SEND_RATE"] = "100"
         feeds = [c for c in discord.channels.values() if c.name.startswith("feed-")]
-        db = tmp_path / "data" / "bot.db"
         await seed_topics(db, discord.guild_id, [(c.id, "fanout") for c in feeds])
         fake_hf.add(*(make_item(f"2611.{950 + i:05d}", f"Fanout study {i}") for i in range(5)))
 
@@ -275,12 +288,7 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_shows_no_repeat(
 
 
 def _all_sent(db: Any) -> bool:
-    import sqlite3
-
-    with sqlite3.connect(db) as conn:
-        return (
-            conn.execute("SELECT count(*) FROM deliveries WHERE sent_at IS NULL").fetchone()[0] == 0
-        )
+    return bool(query_db(db, "SELECT count(*) FROM deliveries WHERE sent_at IS NULL")[0][0] == 0)
 
 
 def bot_settings_for(discord: FakeDiscord, hf: FakeHF, tmp_path: Any) -> Any:
