@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.core.database import ProcessLock
 from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import StoreOpenError
-from bot.core.fleet import Fleet, describe_shards
+from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.ingest import OUTBOX_CHANNEL
 from bot.core.outbox import Outbox, Pace
@@ -106,6 +106,11 @@ async def run_bot(
             try:
                 bot, outbox, fleet = build(settings, http, store, scheduler, clock)
                 await store.db.listen(OUTBOX_CHANNEL, outbox.wake)  # another process queued
+
+                def recount() -> None:  # another process joined: count the fleet again
+                    scheduler.spawn(fleet.beat(), name="heartbeat")
+
+                await store.db.listen(FLEET_CHANNEL, recount)
                 try:
                     return await _serve(bot, outbox, settings, scheduler, stop)
                 finally:

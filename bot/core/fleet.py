@@ -29,6 +29,7 @@ POLL_LOCK = 0x706F6C6C  # "poll"
 IDENTIFY_LOCK = 0x69640000  # + bucket
 IDENTIFY_SECONDS = 5.0  # Discord allows max_concurrency IDENTIFYs per 5 s
 HEARTBEAT_SECONDS = 5.0
+FLEET_CHANNEL = "paperbot_fleet"  # notified when a process joins: the others count again
 SILENT_BEATS = 3  # a process silent for this many heartbeats is gone
 
 
@@ -67,6 +68,7 @@ class Fleet:
         self.shards = shards
         self.polling = False
         self.size = 1
+        self._beats = 0
 
     def _silence(self) -> timedelta:
         return timedelta(seconds=self.heartbeat * SILENT_BEATS)
@@ -85,6 +87,9 @@ class Fleet:
                 now,
             )
         )
+        self._beats += 1
+        if self._beats == 1:  # joining: the others share the rate with this one at once
+            await self._store.db.notify(FLEET_CHANNEL)
         size = max(len(await self._fleet.members(now - self._silence())), 1)
         if size != self.size:
             log.info("the fleet now has %d processes; each sends at 1/%d of the rate", size, size)

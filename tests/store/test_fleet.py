@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.database_pg import PostgresDatabase
 from bot.core.delivery_store import DeliveryStore
-from bot.core.fleet import Fleet, describe_shards
+from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
 
@@ -127,3 +127,20 @@ async def test_a_process_that_queued_wakes_the_others_outboxes(store: Store) -> 
             await asyncio.wait_for(woken.wait(), 5)
         else:  # one process per SQLite file: it woke its own outbox already
             assert not woken.is_set()
+
+
+async def test_a_joining_process_tells_the_others_to_count_again(store: Store) -> None:
+    async with other_process(store) as second:
+        told = asyncio.Event()
+        await second.db.listen(FLEET_CHANNEL, told.set)
+        joining = Fleet(store)
+        await joining.beat()  # its first heartbeat
+        if not isinstance(store.db, PostgresDatabase):
+            await asyncio.sleep(0.3)
+            assert not told.is_set(), "one process per SQLite file: nobody else to tell"
+            return
+        await asyncio.wait_for(told.wait(), 5)
+        told.clear()
+        await joining.beat()  # later ones say nothing
+        await asyncio.sleep(0.3)
+        assert not told.is_set()
