@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+from pathlib import Path
 
-from tests.e2e.conftest import BotProcess, RunningBot, eventually
+import asyncpg
+import pytest
+
+from tests.conftest import BACKENDS
+from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_hf import FakeHF, make_item
 
@@ -70,19 +75,29 @@ async def test_hf_down_for_several_polls_then_recovering(bot: RunningBot) -> Non
     await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 2)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_sigterm_leaves_a_consistent_database_and_exit_0(
-    bot_process: BotProcess, discord_fake: FakeDiscord, fake_hf: FakeHF
+    bot_process: BotProcess,
+    discord_fake: FakeDiscord,
+    fake_hf: FakeHF,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    db: Path | str = bot_process.cwd / "data" / "bot.db"
+    if backend == "postgresql":
+        db = await request.getfixturevalue("postgres").new_database()
+        bot_process.env["PAPERBOT_DB"] = db
     fake_hf.add(*(make_item() for _ in range(30)))
     bot_process.start()
     await discord_fake.wait_ready(timeout=20)
-    db = bot_process.cwd / "data" / "bot.db"
     await eventually(lambda: _count(db, "SELECT count(*) FROM papers") == 30, 20, "30 papers")
     bot_process.signal(signal.SIGTERM)
     assert await bot_process.wait() == 0, bot_process.output()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 30
+    if isinstance(db, Path):
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert query_db(db, "SELECT count(*) FROM papers") == [(30,)]
+    assert query_db(db, "SELECT count(*) FROM fleet") == [(0,)], "it left the fleet"
     assert "shutting down" in bot_process.output()
     assert "test-token.fake.discord" not in bot_process.output()
 
@@ -132,11 +147,10 @@ async def test_a_second_process_on_the_same_sqlite_file_refuses_in_one_line(
         assert await third.wait() == 0, third.output()
 
 
-def _count(db: object, sql: str) -> int:
+def _count(db: Path | str, sql: str) -> int:
     try:
-        with sqlite3.connect(str(db)) as conn:
-            return int(conn.execute(sql).fetchone()[0])
-    except sqlite3.Error:
+        return int(query_db(db, sql)[0][0])
+    except (sqlite3.Error, asyncpg.PostgresError):
         return -1
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import TOKEN_REJECTED
 from bot.client import APOLOGY
+from tests.conftest import BACKENDS
 from tests.disks import SmallDisk, small_disk
 from tests.e2e.conftest import BotProcess, RunningBot, bot_settings, eventually, seed_topics
 from tests.e2e.fake_discord import MANAGE_CHANNELS, FakeDiscord
@@ -176,9 +177,18 @@ async def test_search_with_an_emoji_among_words_searches_the_words(bot: RunningB
     assert "no letters or digits" in only["content"]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_debug_logs_carry_no_interaction_token_nor_a_private_note(
-    bot_process: BotProcess, discord_fake: FakeDiscord, fake_hf: FakeHF
+    bot_process: BotProcess,
+    discord_fake: FakeDiscord,
+    fake_hf: FakeHF,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    password = "db-pass-never-logged"
+    if backend == "postgresql":  # trust authentication: any password is taken, and hidden
+        url = await request.getfixturevalue("postgres").new_database()
+        bot_process.env["PAPERBOT_DB"] = url.replace("paperbot@", f"paperbot:{password}@")
     fake_hf.add(make_item("2611.00821", "Diffusion for molecules"))
     bot_process.start()  # LOG_LEVEL=DEBUG: discord.py logs every gateway payload
     await discord_fake.wait_ready(20)
@@ -194,6 +204,7 @@ async def test_debug_logs_carry_no_interaction_token_nor_a_private_note(
     assert "WebSocket Event: op 0 INTERACTION_CREATE" in log  # the event is logged, summarised
     assert record.token not in log
     assert note not in log
+    assert password not in log
     assert "[redacted]" in log  # the webhook URL of the answer, token cut out
 
 
