@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from common import make_papers, make_queries  # noqa: E402
 
 from bot.core.query import parse  # noqa: E402
 from bot.core.store import Store, from_iso, to_iso  # noqa: E402
-from tests.e2e.conftest import TOKEN  # noqa: E402
+from tests.e2e.conftest import process_env  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
 from tests.e2e.fake_hf import FakeHF, make_item  # noqa: E402
 from tests.postgres import PostgresServer  # noqa: E402
@@ -73,33 +72,6 @@ async def seed(target: str, n_topics: int, channels: list[tuple[str, str]]) -> N
         )
 
 
-def process_env(
-    discord: FakeDiscord, hf: FakeHF, target: str, shards: str | None, folder: Path
-) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "DISCORD_", "HF_"))
-    }
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "DISCORD_TOKEN": TOKEN,
-            "DISCORD_API_BASE": discord.api_base,
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-            "HF_ENDPOINT": hf.url,
-            "PAPERBOT_DB": target,
-            "PAPERBOT_POLL_SECONDS": "5",
-            # The fake does not enforce Discord's 5 s IDENTIFY window: start without it.
-            "PAPERBOT_IDENTIFY_SECONDS": "0.2",
-            "PAPERBOT_FEEDS": "trending",
-            "PAPERBOT_SEND_RATE": "40",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    if shards is not None:
-        env.update({"PAPERBOT_SHARDS": shards, "PAPERBOT_SHARD_COUNT": str(SHARDS)})
-    return env
-
-
 async def scenario(
     name: str, target: str, ranges: list[str | None], topics: int
 ) -> dict[str, float]:
@@ -116,7 +88,19 @@ async def scenario(
         start = time.perf_counter()
         for shards in ranges:
             log = (folder / f"{shards}.log").open("ab")
-            env = process_env(discord, hf, target, shards, folder)
+            env = process_env(
+                discord,
+                hf,
+                target,
+                PAPERBOT_POLL_SECONDS="5",
+                PAPERBOT_FEEDS="trending",
+                PAPERBOT_SEND_RATE="40",
+                # The fake does not enforce Discord's 5 s IDENTIFY window: start without it.
+                PAPERBOT_IDENTIFY_SECONDS="0.2",
+                LOG_LEVEL="WARNING",
+            )
+            if shards is not None:
+                env.update({"PAPERBOT_SHARDS": shards, "PAPERBOT_SHARD_COUNT": str(SHARDS)})
             procs.append(
                 await asyncio.create_subprocess_exec(
                     sys.executable,

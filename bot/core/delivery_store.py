@@ -92,7 +92,10 @@ class DeliveryStore:
         )
         if not picked:
             return []
-        ids = await self._claim([int(r[0]) for r in picked], now)
+        # The only process needs no lease: no write per batch on a SQLite file.
+        ids = [int(r[0]) for r in picked]
+        if not self.sole:
+            ids = await self._claim(ids, now)
         if not ids:
             return []
         # Each channel's first due rows off its own index: never more than `per_channel` read,
@@ -144,7 +147,7 @@ class DeliveryStore:
 
     async def release(self, channels: Sequence[int]) -> None:
         """Give back this process's leases on `channels` (their batch is done)."""
-        if not channels:
+        if not channels or self.sole:
             return
         marks = ",".join("?" * len(channels))
         async with self._store.transaction() as tx:

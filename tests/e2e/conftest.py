@@ -268,8 +268,10 @@ class BotProcess:
             self.proc.wait(10)
 
 
-@pytest.fixture
-def bot_process(discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path) -> Any:
+def process_env(
+    discord: FakeDiscord, hf: FakeHF, db: Path | str, **overrides: str
+) -> dict[str, str]:
+    """The environment of `python -m bot run` against the fakes, `overrides` last."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "DISCORD_", "HF_"))
     }
@@ -277,16 +279,23 @@ def bot_process(discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path) -> A
         {
             "PYTHONPATH": str(ROOT),
             "DISCORD_TOKEN": TOKEN,
-            "DISCORD_API_BASE": discord_fake.api_base,
-            "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
-            "HF_ENDPOINT": fake_hf.url,
-            "PAPERBOT_DB": str(tmp_path / "data" / "bot.db"),
+            "DISCORD_API_BASE": discord.api_base,
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
+            "HF_ENDPOINT": hf.url,
+            "PAPERBOT_DB": str(db),
             "PAPERBOT_POLL_SECONDS": "1",
             "LOG_LEVEL": "DEBUG",
             "PAPERBOT_SEND_RATE": "200",
             "PAPERBOT_IDENTIFY_SECONDS": "0.05",
         }
     )
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def bot_process(discord_fake: FakeDiscord, fake_hf: FakeHF, tmp_path: Path) -> Any:
+    env = process_env(discord_fake, fake_hf, tmp_path / "data" / "bot.db")
     process = BotProcess(env, tmp_path, tmp_path / "bot.log")
     yield process
     process.ensure_stopped()

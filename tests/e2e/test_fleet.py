@@ -9,7 +9,6 @@ interval.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections import Counter
@@ -21,7 +20,7 @@ import asyncpg
 
 from bot.core.store import Store
 from bot.core.topic_store import TopicStore
-from tests.e2e.conftest import ROOT, TOKEN, BotProcess, eventually
+from tests.e2e.conftest import BotProcess, eventually, process_env
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_hf import FakeHF, make_item
 from tests.postgres import PostgresServer
@@ -57,26 +56,17 @@ async def _rows(url: str, sql: str) -> list[asyncpg.Record]:
 
 
 def _process(discord: FakeDiscord, hf: FakeHF, url: str, shards: str, folder: Path) -> BotProcess:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "DISCORD_", "HF_"))
-    }
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "DISCORD_TOKEN": TOKEN,
-            "DISCORD_API_BASE": discord.api_base,
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-            "HF_ENDPOINT": hf.url,
-            "PAPERBOT_DB": url,
-            "PAPERBOT_POLL_SECONDS": "1",
-            "PAPERBOT_SHARDS": shards,
-            "PAPERBOT_SHARD_COUNT": str(SHARDS),
-            "PAPERBOT_SEND_RATE": "24",  # for the fleet: 8 per second for each of three
-            "PAPERBOT_LEASE_SECONDS": "2",
-            "PAPERBOT_HEARTBEAT_SECONDS": "0.5",
-            "PAPERBOT_IDENTIFY_SECONDS": "0.2",
-            "LOG_LEVEL": "INFO",
-        }
+    env = process_env(
+        discord,
+        hf,
+        url,
+        PAPERBOT_SHARDS=shards,
+        PAPERBOT_SHARD_COUNT=str(SHARDS),
+        PAPERBOT_SEND_RATE="24",  # for the fleet: 8 per second for each of three
+        PAPERBOT_LEASE_SECONDS="2",
+        PAPERBOT_HEARTBEAT_SECONDS="0.5",
+        PAPERBOT_IDENTIFY_SECONDS="0.2",
+        LOG_LEVEL="INFO",
     )
     return BotProcess(env, folder, folder / f"shards-{shards}.log")
 
