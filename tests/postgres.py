@@ -80,6 +80,15 @@ class PostgresServer:
         if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to `nobody`
             shutil.chown(self.root, "nobody")
             self._as = ["runuser", "-u", "nobody", "--"]
+            if self.bin == wheel_binaries():
+                # The wheel sits in the virtualenv, under folders `nobody` may not enter
+                # (a clone in a 0700 temporary folder): the server runs from a copy of it.
+                package = self.bin.parent.parent  # site-packages/pgserver
+                for part in (package / "pginstall", package.parent / "pgserver.libs"):
+                    if part.exists():  # the binaries find their libraries relatively
+                        target = self.root / part.relative_to(package.parent)
+                        shutil.copytree(part, target, symlinks=True)
+                self.bin = self.root / "pgserver" / "pginstall" / "bin"
 
     def _run(self, *args: str) -> None:
         result = subprocess.run(
