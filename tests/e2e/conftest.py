@@ -262,6 +262,13 @@ class BotProcess:
     def output(self) -> str:
         return self.log.read_text("utf-8", "replace") if self.log.exists() else ""
 
+    async def use(self, backend: str, request: pytest.FixtureRequest) -> Path | str:
+        """Run on `backend`: the SQLite file it was given, or a new PostgreSQL database."""
+        if backend == "postgresql":
+            self.env["PAPERBOT_DB"] = await request.getfixturevalue("postgres").new_database()
+            return self.env["PAPERBOT_DB"]
+        return Path(self.env["PAPERBOT_DB"])
+
     def ensure_stopped(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()

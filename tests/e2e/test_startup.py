@@ -83,10 +83,7 @@ async def test_sigterm_leaves_a_consistent_database_and_exit_0(
     backend: str,
     request: pytest.FixtureRequest,
 ) -> None:
-    db: Path | str = bot_process.cwd / "data" / "bot.db"
-    if backend == "postgresql":
-        db = await request.getfixturevalue("postgres").new_database()
-        bot_process.env["PAPERBOT_DB"] = db
+    db = await bot_process.use(backend, request)
     fake_hf.add(*(make_item() for _ in range(30)))
     bot_process.start()
     await discord_fake.wait_ready(timeout=20)
@@ -102,9 +99,11 @@ async def test_sigterm_leaves_a_consistent_database_and_exit_0(
     assert "test-token.fake.discord" not in bot_process.output()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_token_discord_rejects_exits_2_with_a_clear_message(
-    bot_process: BotProcess, discord_fake: FakeDiscord
+    bot_process: BotProcess, discord_fake: FakeDiscord, backend: str, request: pytest.FixtureRequest
 ) -> None:
+    await bot_process.use(backend, request)
     bot_process.env["DISCORD_TOKEN"] = "rejected-token-value"
     bot_process.start()
     assert await bot_process.wait() == 2

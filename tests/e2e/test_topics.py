@@ -245,10 +245,8 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_shows_no_repeat(
     backend: str,
     request: pytest.FixtureRequest,
 ) -> None:
-    db: Any = tmp_path / "data" / "bot.db"
+    db = await bot_process.use(backend, request)
     if backend == "postgresql":
-        db = await request.getfixturevalue("postgres").new_database()
-        bot_process.env["PAPERBOT_DB"] = db
         # The restarted process is another holder: the dead one's leases run out first.
         bot_process.env["PAPERBOT_LEASE_SECONDS"] = "2"
     async with FakeDiscord(time_scale=0.1, extra_channels=100) as discord:

@@ -78,9 +78,11 @@ async def test_a_full_disk_mid_fan_out_never_repeats_a_post_and_resumes_by_itsel
     assert bot.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_an_unreachable_gateway_at_start_is_one_line_and_exit_1(
-    bot_process: BotProcess,
+    bot_process: BotProcess, backend: str, request: pytest.FixtureRequest
 ) -> None:
+    await bot_process.use(backend, request)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -93,9 +95,11 @@ async def test_an_unreachable_gateway_at_start_is_one_line_and_exit_1(
     assert line.startswith(f"paperbot: cannot reach Discord's gateway at ws://127.0.0.1:{port}/")
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_token_revoked_while_running_stops_with_the_token_message(
-    bot_process: BotProcess, discord_fake: FakeDiscord
+    bot_process: BotProcess, discord_fake: FakeDiscord, backend: str, request: pytest.FixtureRequest
 ) -> None:
+    await bot_process.use(backend, request)
     bot_process.start()
     await discord_fake.wait_ready(20)
     discord_fake.valid_tokens.clear()  # reset in the Developer Portal
@@ -187,7 +191,7 @@ async def test_debug_logs_carry_no_interaction_token_nor_a_private_note(
 ) -> None:
     password = "db-pass-never-logged"
     if backend == "postgresql":  # trust authentication: any password is taken, and hidden
-        url = await request.getfixturevalue("postgres").new_database()
+        url = str(await bot_process.use(backend, request))
         bot_process.env["PAPERBOT_DB"] = url.replace("paperbot@", f"paperbot:{password}@")
     fake_hf.add(make_item("2611.00821", "Diffusion for molecules"))
     bot_process.start()  # LOG_LEVEL=DEBUG: discord.py logs every gateway payload
