@@ -70,8 +70,9 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, binaries: Path | None = None) -> None:
+    def __init__(self, binaries: Path | None = None, *, shared_buffers: str = "64MB") -> None:
         self.bin = binaries or server_binaries()
+        self.shared_buffers = shared_buffers
         self.root = Path(tempfile.mkdtemp(prefix="paperbot-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -114,7 +115,7 @@ class PostgresServer:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
-            "-c shared_buffers=64MB"
+            f"-c shared_buffers={self.shared_buffers}"
         )
         self._run(
             str(self.bin / "pg_ctl"),

@@ -27,7 +27,6 @@ TABLES: tuple[tuple[str, str | None], ...] = (
     ("saved_lists", "id"),
     ("saved_items", None),
 )
-GENERATED = {"search"}  # computed by PostgreSQL from the other columns
 # Not copied: derived from the tables above (search's newest papers), or about processes.
 DERIVED = ("papers_recent", "outbox_leases", "fleet")
 CHUNK = 5000
@@ -58,7 +57,8 @@ async def _sqlite_columns(source: Store, table: str) -> list[str]:
 async def _pg_columns(tx: PostgresTx, table: str) -> list[str]:
     rows = await tx.fetch_all(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "AND table_schema = current_schema() ORDER BY ordinal_position",
+        "AND table_schema = current_schema() AND is_generated = 'NEVER' "
+        "ORDER BY ordinal_position",
         (table,),
     )
     return [str(r[0]) for r in rows]
@@ -92,7 +92,7 @@ async def copy_database(
             await tx.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         for table, identity in TABLES:
             columns = await _sqlite_columns(source, table)
-            wanted = set(await _pg_columns(tx, table)) - GENERATED
+            wanted = set(await _pg_columns(tx, table))
             have = set(columns) | ({"seq"} if table == "papers" else set())
             if have != wanted:
                 raise CopyRefused(

@@ -39,6 +39,8 @@ class _Parser:
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.at = 0
+        self.weights: set[str] = set()  # the weight sets of the words ("" for any column)
+        self.query = ""
 
     def peek(self) -> str | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -83,6 +85,7 @@ class _Parser:
             words = token[1:-1].replace('""', '"').split()
             if not words:
                 raise TsqueryError("an empty phrase")
+            self.weights.add(weights)
             if len(words) == 1:
                 return _lexeme(words[0], weights)
             return "(" + " <-> ".join(_lexeme(w, weights) for w in words) + ")"
@@ -94,6 +97,7 @@ class _Parser:
             except KeyError as exc:
                 raise TsqueryError(f"no column {exc.args[0]!r}") from None
             return self.primary(chosen)
+        self.weights.add(weights)
         return _lexeme(token, weights)
 
 
@@ -102,10 +106,21 @@ def _lexeme(word: str, weights: str) -> str:
     return f"{quoted}:{weights}" if weights else quoted
 
 
-def to_tsquery(expression: str) -> str:
-    """The tsquery text (for `to_tsquery('simple', ...)`) with the meaning of `expression`."""
+def _translate(expression: str) -> _Parser:
     parser = _Parser(_tokens(expression))
-    query = parser.any_of("")
+    parser.query = parser.any_of("")
     if parser.peek() is not None:
         raise TsqueryError(f"unexpected {parser.peek()!r}")
-    return query
+    return parser
+
+
+def to_tsquery(expression: str) -> str:
+    """The tsquery text (for `to_tsquery('simple', ...)`) with the meaning of `expression`."""
+    return _translate(expression).query
+
+
+def search_column(expression: str) -> tuple[str, str]:
+    """The vector to search for `expression`, and its tsquery: `title_search` (titles only,
+    weight A) when every word of it is filtered to titles, else `search` (every column)."""
+    parser = _translate(expression)
+    return ("title_search" if parser.weights == {"A"} else "search"), parser.query

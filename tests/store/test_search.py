@@ -64,6 +64,9 @@ async def test_word_boundaries_plurals_and_acronyms(search: SearchService) -> No
     assert await ids(search, "LLM") == ["2611.00003"]
     assert await ids(search, "author:lovelace") == ["2611.00003"]
     assert await ids(search, "title:feedback -storage") == ["2611.00003"]
+    assert await ids(search, "title:state") == ["2611.00004"]
+    assert await ids(search, "mamba") == ["2611.00004"]
+    assert await ids(search, "title:mamba") == []  # in its abstract, not its title
 
 
 async def test_a_typo_is_corrected_from_the_index_vocabulary(search: SearchService) -> None:

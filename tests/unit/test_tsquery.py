@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.query import parse
 from bot.core.search import fts_expression
-from bot.core.tsquery import TsqueryError, to_tsquery
+from bot.core.tsquery import TsqueryError, search_column, to_tsquery
 
 
 def test_words_phrases_and_alternatives() -> None:
@@ -19,6 +19,13 @@ def test_columns_become_weights() -> None:
     assert to_tsquery('title : ("mamba")') == "'mamba':A"
     assert to_tsquery('{abstract ai_summary} : ("x y")') == "('x':D <-> 'y':D)"
     assert to_tsquery('authors : ("lovelace")') == "'lovelace':C"
+
+
+def test_titles_only_are_searched_on_the_title_vector() -> None:
+    assert search_column(fts_expression(parse("title:mamba").tree))[0] == "title_search"
+    assert search_column(fts_expression(parse('title:"state space"').tree))[0] == "title_search"
+    for mixed in ["title:mamba ssm", "title:mamba author:gu", "mamba", "abstract:mamba"]:
+        assert search_column(fts_expression(parse(mixed).tree))[0] == "search", mixed
 
 
 def test_every_expression_search_writes_is_read() -> None:
