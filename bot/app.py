@@ -19,6 +19,8 @@ from bot.core.database import ProcessLock
 from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import StoreOpenError
 from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
+from bot.core.follow_store import FollowStore
+from bot.core.follows import FollowService
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.ingest import OUTBOX_CHANNEL
 from bot.core.outbox import Outbox, Pace
@@ -35,7 +37,9 @@ from bot.core.topics import TopicService
 from bot.core.vocabulary import english
 from bot.sender import DiscordTransport
 from bot.views import save_button_class
+from cogs.follows import FollowsCog
 from cogs.papers import PapersCog
+from cogs.privacy import PrivacyCog
 from cogs.saved import SavedCog
 from cogs.status import StatusCog
 from cogs.topics import TopicsCog
@@ -207,6 +211,7 @@ def build(
         store.health,
         fleet.members,
     )
+    follows = FollowService(topics, FollowStore(store), deliveries, clock=clock)
     saved = SavedService(SavedStore(store), clock=clock)
     save_button = save_button_class(saved, search.show)
     bot = PaperBot(
@@ -214,6 +219,8 @@ def build(
         cogs=[
             StatusCog(status),
             TopicsCog(topics),
+            FollowsCog(follows),
+            PrivacyCog(follows),
             PapersCog(search, save_button),
             SavedCog(saved, search),
         ],

@@ -14,6 +14,12 @@ from bot.core.outbox import DeliveryFailed
 
 SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
+CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
+DM_REFUSED = (
+    "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
+    "you share no server with it"
+)
+
 
 class DiscordTransport:
     """Sends through discord.py's HTTP client; needs no gateway cache, only a logged-in bot."""
@@ -86,6 +92,8 @@ class DiscordTransport:
                     nonce=nonce,
                 )
         except discord.Forbidden as exc:
+            if exc.code == CANNOT_MESSAGE_USER:
+                raise DeliveryFailed("forbidden", DM_REFUSED) from exc
             raise DeliveryFailed(
                 "forbidden",
                 f"Discord refused to let the bot post here (403: {exc.text or 'Missing Access'}). "

@@ -24,6 +24,7 @@ async def paper_choices(search: SearchService, current: str) -> list[app_command
     ]
 
 
+@app_commands.allowed_installs(guilds=True, users=True)
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
 class PapersCog(commands.GroupCog, group_name="papers", group_description="Find papers"):
     def __init__(self, search: SearchService, save: SaveFactory) -> None:

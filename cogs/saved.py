@@ -22,6 +22,7 @@ Interaction = discord.Interaction[Any]
 ListName = app_commands.Range[str, 1, 50]
 
 
+@app_commands.allowed_installs(guilds=True, users=True)
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
 class SavedCog(commands.GroupCog, group_name="saved", group_description="Your saved papers"):
     def __init__(self, saved: SavedService, search: SearchService) -> None:

@@ -16,7 +16,7 @@ from bot.core.topics import TopicService
 Interaction = discord.Interaction[Any]
 
 
-def _topic_id(value: str) -> int:
+def parse_topic_id(value: str) -> int:
     digits = value.strip().lstrip("#")
     if not digits.isdigit() or not digits.isascii():
         raise UserError("Pick a topic from the list (or type its number).")
@@ -92,7 +92,9 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
     @app_commands.describe(topic="The topic to remove")
     async def remove(self, interaction: Interaction, topic: str) -> None:
         guild_id, _channel = _where(interaction)
-        removed = await self._topics.remove(guild_id, _topic_id(topic), _may_manage(interaction))
+        removed = await self._topics.remove(
+            guild_id, parse_topic_id(topic), _may_manage(interaction)
+        )
         await interaction.response.send_message(
             render_topics.topic_removed(removed), ephemeral=True
         )
@@ -101,7 +103,9 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
     @app_commands.describe(topic="The paused topic")
     async def resume(self, interaction: Interaction, topic: str) -> None:
         guild_id, _channel = _where(interaction)
-        resumed = await self._topics.resume(guild_id, _topic_id(topic), _may_manage(interaction))
+        resumed = await self._topics.resume(
+            guild_id, parse_topic_id(topic), _may_manage(interaction)
+        )
         await interaction.response.send_message(
             render_topics.topic_resumed(resumed), ephemeral=True
         )

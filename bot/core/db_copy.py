@@ -26,6 +26,7 @@ TABLES: tuple[tuple[str, str | None], ...] = (
     ("deliveries", "id"),
     ("saved_lists", "id"),
     ("saved_items", None),
+    ("people", None),
 )
 # Not copied: derived from the tables above (search's newest papers), or about processes.
 DERIVED = ("papers_recent", "outbox_leases", "fleet")

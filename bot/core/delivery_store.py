@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.database import SqliteTx, Tx
 from bot.core.models import (
+    DM_GUILD,
     Delivery,
     DeliveryRecord,
     NewDelivery,
@@ -223,6 +224,10 @@ class DeliveryStore:
                 "UPDATE channel_state SET paused_reason = ?, paused_at = ? WHERE channel_id = ?",
                 (reason, to_iso(now), channel_id),
             )
+            # A person's DM channel: they are told (privately, once) at their next command.
+            await tx.execute(
+                "UPDATE people SET told_at = NULL WHERE dm_channel_id = ?", (channel_id,)
+            )
             await tx.execute(
                 f"UPDATE deliveries SET next_attempt_at = ? WHERE channel_id = ? AND {_PENDING}",
                 (PAUSED, channel_id),
@@ -310,7 +315,8 @@ async def insert_delivery_rows(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
     """Insert inside an open transaction; a (channel, paper) already owed or sent is skipped.
 
     Returns how many were new. A paused channel's new deliveries wait with the others (their
-    next attempt is `PAUSED`).
+    next attempt is `PAUSED`); a paused DM channel (a person's follows) owes nothing new: the
+    person closed their DMs or paused, and resuming must not bring a flood of old papers.
     """
     if not rows:
         return 0
@@ -319,9 +325,11 @@ async def insert_delivery_rows(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
         # SQLite's thread, not 10,000. The count sums the rows actually inserted.
         return await tx.executemany_count(
             "INSERT INTO deliveries (guild_id, channel_id, paper_id, topic_ids, digest, "
-            "created_at, due_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+            "created_at, due_at, next_attempt_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
             "CASE WHEN EXISTS (SELECT 1 FROM channel_state c WHERE c.channel_id = ?2 "
-            f"AND c.paused_reason IS NOT NULL) THEN '{PAUSED}' ELSE ?8 END) "
+            f"AND c.paused_reason IS NOT NULL) THEN '{PAUSED}' ELSE ?8 END "
+            f"WHERE ?1 <> {DM_GUILD} OR NOT EXISTS (SELECT 1 FROM channel_state c "
+            "WHERE c.channel_id = ?2 AND c.paused_reason IS NOT NULL) "
             "ON CONFLICT (channel_id, paper_id) DO NOTHING",
             rows,
         )
@@ -336,6 +344,7 @@ async def insert_delivery_rows(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
         "?::text[], ?::text[]) WITH ORDINALITY AS r (guild_id, channel_id, paper_id, "
         "topic_ids, digest, created_at, due_at, next_at, n) "
         "LEFT JOIN channel_state c ON c.channel_id = r.channel_id "
+        f"WHERE r.guild_id <> {DM_GUILD} OR c.paused_reason IS NULL "
         "ORDER BY r.n "  # ids in the order planned, as on SQLite
         "ON CONFLICT (channel_id, paper_id) DO NOTHING",
         [list(column) for column in columns],

@@ -65,9 +65,14 @@ class IngestResult:
     new: int
 
 
+# The guild of a person's follows: their DM channel with paperbot belongs to no server.
+DM_GUILD = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Topic:
-    """A channel's subscription to a query."""
+    """A channel's subscription to a query; or a person's follow (guild `DM_GUILD`, channel
+    their DM channel with paperbot)."""
 
     id: int
     guild_id: int
@@ -80,6 +85,16 @@ class Topic:
     created_at: datetime
     posted_count: int = 0
     paused_reason: str | None = None
+    since: datetime | None = None  # papers first seen after this are new to it (resumed)
+
+    @property
+    def is_follow(self) -> bool:
+        return self.guild_id == DM_GUILD
+
+    @property
+    def new_after(self) -> datetime:
+        """Papers first seen after this are new to the topic: its creation, or resumption."""
+        return self.since or self.created_at
 
 
 @dataclass(frozen=True, slots=True)

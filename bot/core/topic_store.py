@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core.database import scalar_in
 from bot.core.errors import UserError
-from bot.core.models import Topic
+from bot.core.models import DM_GUILD, Topic
 from bot.core.store import (
     Store,
     from_iso,
@@ -21,8 +21,17 @@ MAX_TOPICS_PER_GUILD = 200
 
 _TOPIC_SELECT = (
     "SELECT t.id, t.guild_id, t.channel_id, t.query, t.canonical, t.min_upvotes, t.digest_hour, "
-    "t.created_by, t.created_at, t.posted_count, c.paused_reason FROM topics t "
+    "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since FROM topics t "
     "LEFT JOIN channel_state c ON c.channel_id = t.channel_id"
+)
+
+
+# Bumped in the transaction of every change to topics: each process's matching index is
+# rebuilt when it differs (a topic added on one process is matched by whichever one polls).
+VERSION_KEY = "topics_version"
+BUMP_VERSION = (
+    f"INSERT INTO meta (key, value) VALUES ('{VERSION_KEY}', '1') ON CONFLICT (key) "
+    "DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
 )
 
 
@@ -55,13 +64,21 @@ class TopicStore:
             in_channel = await scalar_in(
                 tx, "SELECT count(*) FROM topics WHERE channel_id = ?", (channel_id,)
             )
+            follow = guild_id == DM_GUILD  # a person's follows: their DM channel's topics
             if in_channel >= MAX_TOPICS_PER_CHANNEL:
                 raise TopicLimitError(
-                    f"This channel already has {MAX_TOPICS_PER_CHANNEL} topics, the most it can "
-                    "have. Remove one with /topic remove first."
+                    f"You already follow {MAX_TOPICS_PER_CHANNEL} topics, the most one person "
+                    "can. Remove one with /follow remove first."
+                    if follow
+                    else f"This channel already has {MAX_TOPICS_PER_CHANNEL} topics, the most it "
+                    "can have. Remove one with /topic remove first."
                 )
-            in_guild = await scalar_in(
-                tx, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,)
+            in_guild = (
+                0
+                if follow
+                else await scalar_in(
+                    tx, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,)
+                )
             )
             if in_guild >= MAX_TOPICS_PER_GUILD:
                 raise TopicLimitError(
@@ -74,7 +91,11 @@ class TopicStore:
                 (channel_id, canonical),
             )
             if duplicate:
-                raise TopicLimitError("This channel already follows that query.")
+                raise TopicLimitError(
+                    "You already follow that query."
+                    if follow
+                    else "This channel already follows that query."
+                )
             topic_id = await scalar_in(
                 tx,
                 "INSERT INTO topics (guild_id, channel_id, query, canonical, min_upvotes, "
@@ -96,6 +117,7 @@ class TopicStore:
                 "ON CONFLICT (channel_id) DO NOTHING",
                 (channel_id, guild_id),
             )
+            await tx.execute(BUMP_VERSION)
         topic = await self.get_topic(guild_id, topic_id)
         assert topic is not None
         return topic
@@ -118,6 +140,19 @@ class TopicStore:
             )
         return [_topic(r) for r in rows]
 
+    async def renew(self, channel_id: int, now: datetime) -> None:
+        """Papers first seen from now on are new to the channel's topics (a resumption)."""
+        async with self._store.transaction() as tx:
+            await tx.execute(
+                "UPDATE topics SET since = ? WHERE channel_id = ?", (to_iso(now), channel_id)
+            )
+            await tx.execute(BUMP_VERSION)
+
+    async def version(self) -> int:
+        """Changes to topics so far (by any process)."""
+        value = await self._store.get_meta(VERSION_KEY)
+        return int(value) if value else 0
+
     async def all_topics(self) -> list[Topic]:
         rows = await self._store.fetch_all(f"{_TOPIC_SELECT} ORDER BY t.id")
         # 100,000 rows take a third of a second to convert: not on the event loop.
@@ -130,6 +165,7 @@ class TopicStore:
             return None
         async with self._store.transaction() as tx:
             await tx.execute("DELETE FROM topics WHERE id = ?", (topic_id,))
+            await tx.execute(BUMP_VERSION)
             pending = await tx.fetch_all(
                 "SELECT id, topic_ids FROM deliveries WHERE channel_id = ? AND sent_at IS NULL",
                 (topic.channel_id,),
@@ -161,4 +197,5 @@ def _topic(row: Any) -> Topic:
         created_at=created,
         posted_count=row["posted_count"],
         paused_reason=row["paused_reason"],
+        since=from_iso(row["since"]),
     )

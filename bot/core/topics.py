@@ -16,7 +16,7 @@ from bot.core.errors import UserError
 from bot.core.explain import evidence, explain, match_share
 from bot.core.ingest import ingest
 from bot.core.matching import doc_of, matches
-from bot.core.models import IngestResult, NewDelivery, Paper, Topic
+from bot.core.models import DM_GUILD, IngestResult, NewDelivery, Paper, Topic
 from bot.core.query import Node, Query, QueryError, parse
 from bot.core.store import Store
 from bot.core.topic_index import TopicIndex
@@ -98,7 +98,7 @@ def plan_deliveries(
     for paper in papers:
         for topic_id in index.match(doc_of(paper, vocabulary=vocabulary)):
             topic = topics[topic_id]
-            if paper.first_seen is not None and paper.first_seen <= topic.created_at:
+            if paper.first_seen is not None and paper.first_seen <= topic.new_after:
                 continue
             if paper.upvotes < topic.min_upvotes:
                 continue
@@ -150,6 +150,7 @@ class TopicService:
         self._vocabulary_at = -VOCABULARY_SECONDS
         self._vocabulary_lock = asyncio.Lock()
         self._index: tuple[TopicIndex[int], dict[int, Topic]] | None = None
+        self._index_version = -1
         self._index_lock = asyncio.Lock()
         # Bumped by every topic change, so that an index built meanwhile is not kept.
         self._generation = 0
@@ -229,6 +230,16 @@ class TopicService:
             raise UserError("That topic's channel is not paused; nothing to resume.")
         self._on_queued()
         return topic
+
+    async def resume_follows(self, channel_id: int) -> bool:
+        """Resume a person's DM channel: what was owed before the pause goes out; papers first
+        seen during it are not owed (a pause saves nothing up). False if it was not paused."""
+        if not await self._deliveries.resume_channel(DM_GUILD, channel_id):
+            return False
+        await self._topics.renew(channel_id, self._clock())
+        self._invalidate()
+        self._on_queued()
+        return True
 
     async def test(self, text: str, *, near: int = 3) -> TopicTest:
         query = parse(text)
@@ -313,13 +324,19 @@ class TopicService:
         self._on_queued()
         return result
 
+    def forgot_topics(self) -> None:
+        """Topics were deleted behind this service's back (a person's data erased)."""
+        self._invalidate()
+
     def _invalidate(self) -> None:
         self._index = None
         self._generation += 1
 
     async def _current_index(self) -> tuple[TopicIndex[int], dict[int, Topic]]:
         async with self._index_lock:
-            if self._index is not None:
+            # Another process may have changed topics since (one read per poll).
+            version = await self._topics.version()
+            if self._index is not None and version == self._index_version:
                 return self._index
             generation = self._generation
             topics = {t.id: t for t in await self._topics.all_topics()}
@@ -327,7 +344,7 @@ class TopicService:
             # answering interactions and heartbeats meanwhile (bench/loop_lag.py).
             index = await asyncio.to_thread(build_index, topics.values())
             if generation == self._generation:
-                self._index = (index, topics)
+                self._index, self._index_version = (index, topics), version
             return index, topics
 
 

@@ -67,6 +67,11 @@ def _held_back(paper: Paper, topic: Topic) -> list[str]:
             "paperbot has not seen this paper in its feeds (it was looked up on Hugging Face): "
             "topics post papers that arrive through the feeds"
         )
+    elif topic.since is not None and paper.first_seen <= topic.since:
+        held.append(
+            f"paperbot first saw this paper on {when(paper.first_seen)}, while #{topic.id} was "
+            f"paused (it resumed {when(topic.since)}): a pause saves nothing up"
+        )
     elif paper.first_seen <= topic.created_at:
         held.append(
             f"paperbot first saw this paper on {when(paper.first_seen)}, before topic "

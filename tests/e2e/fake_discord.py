@@ -40,6 +40,8 @@ EVERYONE_PERMS = (
     VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_HISTORY | USE_APP_COMMANDS
 )
 BOT_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
+# What a user-installed app may do where the bot is not (answer its own interactions).
+USER_APP_PERMS = SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
 
 EPHEMERAL = 1 << 6
 CALLBACK_DEADLINE = 3.0
@@ -108,7 +110,7 @@ class Channel:
     name: str
     hidden_from_bot: bool = False
     deleted: bool = False
-    kind: int = 0  # 0 guild text, 1 DM
+    kind: int = 0  # 0 guild text, 1 DM, 3 group DM
     guild_id: str = ""  # "" is the home guild (the one with members, roles and commands)
     # Member overwrites: user id → (allowed, denied) permission bits in this channel only.
     overwrites: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -141,6 +143,12 @@ class FakeDiscord:
         self.member_roles: dict[str, list[str]] = {}
         self.channels: dict[str, Channel] = {}
         self._build_guild(extra_channels)
+        # A server the bot is not in (members reach paperbot there by installing it on their
+        # account), and people who closed their DMs (posting to them is refused with 50007).
+        self.foreign_guild_id = snowflake()
+        self.foreign = Channel(snowflake(), "elsewhere", guild_id=self.foreign_guild_id)
+        self.channels[self.foreign.id] = self.foreign
+        self.dms_closed: set[str] = set()
 
         self.requests: list[Recorded] = []
         self.unknown: list[str] = []
@@ -576,6 +584,9 @@ class FakeDiscord:
     ) -> InteractionRecord:
         channel = self.channel(channel_name)
         author = self.users[user]
+        context, install = self._context(user, channel)
+        if kind in (2, 4):
+            self._check_available(data["name"], context, install)
         record = InteractionRecord(
             snowflake(), f"tok-{snowflake()}", kind, channel.id, author["id"], time.monotonic()
         )
@@ -592,11 +603,31 @@ class FakeDiscord:
             "entitlements": [],
             "authorizing_integration_owners": {"0": self.guild_id},
         }
-        if channel.kind == 1:
+        if install == 1:  # through the person's own install of paperbot
+            payload["authorizing_integration_owners"] = {"1": author["id"]}
+        if channel.kind in (1, 3):
             payload["user"] = author
-            payload["channel"] = {"id": channel.id, "type": 1, "recipients": [author]}
-            payload["context"] = 1
-            payload["app_permissions"] = str(BOT_PERMS)
+            payload["channel"] = {"id": channel.id, "type": channel.kind, "recipients": [author]}
+            payload["context"] = context
+            payload["app_permissions"] = str(BOT_PERMS if context == 1 else USER_APP_PERMS)
+        elif channel is self.foreign:  # a server without paperbot: nothing of it is cached
+            member = self._member_payload(author)
+            member["permissions"] = str(EVERYONE_PERMS)
+            payload["member"] = member
+            payload["guild_id"] = self.foreign_guild_id
+            payload["guild_locale"] = "en-US"
+            payload["channel"] = {
+                "id": channel.id,
+                "type": 0,
+                "guild_id": self.foreign_guild_id,
+                "name": channel.name,
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+            }
+            payload["app_permissions"] = str(USER_APP_PERMS)
+            payload["context"] = 0
         else:
             member = self._member_payload(author)
             member["permissions"] = str(self.permissions(author["id"], channel))
@@ -612,6 +643,35 @@ class FakeDiscord:
             record.message_id = message["id"]
         await self.dispatch("INTERACTION_CREATE", payload)
         return record
+
+    def _context(self, user: str, channel: Channel) -> tuple[int, int]:
+        """The interaction's context (0 guild, 1 the bot's DM, 2 another private channel) and
+        the install that authorizes it (0 the server's, 1 the person's own)."""
+        if channel.kind == 1 and channel.name == f"dm-{user}":
+            return 1, 0
+        if channel.kind in (1, 3):
+            return 2, 1
+        return 0, (1 if channel is self.foreign else 0)
+
+    def _check_available(self, name: str, context: int, install: int) -> None:
+        """Discord offers a command only where its `contexts` and `integration_types` allow."""
+        definition = self._find_command(name)
+        contexts = definition.get("contexts") or [0, 1, 2]
+        if definition.get("dm_permission") is False:
+            contexts = [0]
+        installs = definition.get("integration_types") or [0]
+        if context not in contexts or install not in installs:
+            raise Unavailable(f"Discord offers no /{name} here (context {context})")
+
+    def group_dm(self, *users: str) -> Channel:
+        """A group DM of `users` (paperbot is not in it: usable through a user install)."""
+        name = "group-" + "-".join(users)
+        try:
+            return self.channel(name)
+        except KeyError:
+            channel = Channel(snowflake(), name, kind=3)
+            self.channels[channel.id] = channel
+            return channel
 
     def dm_channel(self, user: str) -> Channel:
         """The DM channel between `user` and the bot (created on first use)."""
@@ -1034,7 +1094,11 @@ class FakeDiscord:
         return channel
 
     async def _post_message(self, rec: Recorded, cid: str) -> web.Response:
-        self._usable_channel(cid)
+        channel = self._usable_channel(cid)
+        if channel.kind == 1 and channel.name.removeprefix("dm-") in self.dms_closed:
+            raise _Refusal(
+                _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
+            )
         headers = self._channel_bucket(cid)
         body = rec.body or {}
         self._validate_message(body, rec.files)
@@ -1182,6 +1246,10 @@ class FakeDiscord:
                     raise _Refusal(_invalid("components.custom_id", "Must be 100 or fewer."))
         if not content and not embeds and not files and not rows and "content" in body:
             raise _Refusal(_json({"message": "Cannot send an empty message", "code": 50006}, 400))
+
+
+class Unavailable(KeyError):
+    """Discord would not offer that command where it was asked for."""
 
 
 class _Refusal(Exception):

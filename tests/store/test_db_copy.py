@@ -11,6 +11,7 @@ import pytest
 from bot.core.database import ProcessLock
 from bot.core.db_copy import TABLES, CopyRefused, copy_database
 from bot.core.delivery_store import DeliveryStore
+from bot.core.follow_store import FollowStore
 from bot.core.models import NewDelivery, Paper, PollRecord
 from bot.core.saved_store import SavedStore
 from bot.core.search import SearchService
@@ -57,10 +58,13 @@ async def populate(path: Path) -> None:
         saved = SavedStore(store)
         await saved.save(42, "Reading", papers[0], "a note", T0)
         await saved.save(42, "Reading", papers[1], None, T0 + timedelta(seconds=1))
+        await FollowStore(store).remember(42, 4200, T0)  # a person who follows by DM
 
 
 async def table(store: Store, name: str) -> list[tuple[object, ...]]:
-    columns = ", ".join(c for c in (await _columns(store, name)) if c not in {"seq", "search"})
+    columns = ", ".join(
+        c for c in (await _columns(store, name)) if c not in {"seq", "search", "title_search"}
+    )
     rows = await store.fetch_all(f"SELECT {columns} FROM {name} ORDER BY {columns}")
     return [tuple(r) for r in rows]
 

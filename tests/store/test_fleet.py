@@ -14,6 +14,8 @@ from bot.core.delivery_store import DeliveryStore
 from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
+from bot.core.topic_store import TopicStore
+from bot.core.topics import TopicService
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -144,3 +146,20 @@ async def test_a_joining_process_tells_the_others_to_count_again(store: Store) -
         await joining.beat()  # later ones say nothing
         await asyncio.sleep(0.3)
         assert not told.is_set()
+
+
+async def test_a_topic_added_on_one_process_is_matched_by_the_one_that_polls(
+    store: Store,
+) -> None:
+    def service(on: Store) -> TopicService:
+        return TopicService(on, TopicStore(on), DeliveryStore(on), clock=lambda: T0)
+
+    async with other_process(store) as second:
+        poller, commands = service(store), service(second)
+        await poller.ingest([Paper(id="2611.00001", title="Warm-up")], T0)  # builds its index
+        await commands.add(guild_id=1, channel_id=7, user_id=3, text="protein folding")
+        later = T0 + timedelta(minutes=5)
+        paper = Paper(id="2611.00002", title="Protein folding at scale", first_seen=later)
+        await poller.ingest([paper], later)
+        owed = await DeliveryStore(store).due_deliveries(later)
+        assert [(d.channel_id, d.paper.id) for d in owed] == [(7, "2611.00002")]
