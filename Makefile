@@ -37,6 +37,7 @@ lock: $(STAMP)
 	@echo "review requirements.lock.new and move it over requirements.lock"
 
 bench: $(STAMP)
+	$(PIP) install -c requirements.lock --no-build-isolation -e '.[test,bench]'
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:

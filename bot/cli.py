@@ -34,6 +34,7 @@ from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
 from bot.core.poller import fetch_feed, utc_now
 from bot.core.query import Query, QueryError, parse
+from bot.core.recommend import MIN_SAVED, recommend
 from bot.core.store import Store, is_database_url
 from bot.core.text import words
 from bot.core.vocabulary import Vocabulary
@@ -87,6 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
+    rec = commands.add_parser(
+        "recommend",
+        help="rank a source's papers by papers you saved; needs neither Discord nor the database",
+    )
+    rec.add_argument(
+        "--source", required=True, metavar="URL-or-FILE", help="papers to rank, as for preview"
+    )
+    rec.add_argument(
+        "--saved",
+        action="append",
+        required=True,
+        metavar="ID",
+        help=f"a paper you saved (id or link); repeat it, {MIN_SAVED} at least",
+    )
+    rec.add_argument(
+        "--limit", type=_positive_int, default=10, metavar="N", help="show the N best (10)"
+    )
+    rec.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="bring the database schema up to date")
@@ -133,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(
             _preview(settings, args.source, args.limit, args.json, args.topic, args.explain)
         )
+    if args.command == "recommend":
+        return asyncio.run(_recommend(settings, args.source, args.saved, args.limit, args.json))
     if args.db_command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.db_command == "copy":
@@ -247,6 +269,62 @@ def _explain(
         print(f"\ntopic {v.query.text!r}: {'matches' if v.matches else 'does not match'}")
         for reason in v.reasons:
             print(f"  - {reason}")
+    return EXIT_OK
+
+
+async def _recommend(
+    settings: Settings, source: str, saved_ids: Sequence[str], limit: int, as_json: bool
+) -> int:
+    try:
+        wanted = list(dict.fromkeys(parse_paper_id(s) for s in saved_ids))
+    except UserError as exc:
+        return _fail(f"bad --saved: {exc}", EXIT_USAGE)
+    if len(wanted) < MIN_SAVED:
+        return _fail(
+            f"--saved needs {MIN_SAVED} different papers at least (got {len(wanted)}): "
+            "fewer say too little about what you read",
+            EXIT_USAGE,
+        )
+    try:
+        papers = await _fetch_preview(settings, source)
+    except (SourceError, OSError) as exc:
+        return _fail(f"cannot read {source}: {exc}", EXIT_FAILURE)
+    found = {p.id: p for p in papers}
+    missing = [i for i in wanted if i not in found]
+    if missing:  # saved papers are often older than the source: ask Hugging Face for them
+        async with aiohttp.ClientSession() as session:
+            hf = HFSource(
+                session, settings.hf_endpoint, policy=RetryPolicy(attempts=3, base_delay=0.5)
+            )
+            for paper_id in missing:
+                try:
+                    paper = await hf.paper(paper_id)
+                except SourceError as exc:
+                    return _fail(f"cannot look up saved paper {paper_id}: {exc}", EXIT_FAILURE)
+                if paper is None:
+                    return _fail(f"bad --saved: Hugging Face has no paper {paper_id}", EXIT_USAGE)
+                found[paper_id] = paper
+    ranked = recommend([found[i] for i in wanted], papers, limit=limit)
+    if as_json:
+        payload = {
+            "papers": [
+                {
+                    "id": r.paper.id,
+                    "title": r.paper.title,
+                    "score": r.score,
+                    "because": list(r.because),
+                    "terms": list(r.terms),
+                }
+                for r in ranked
+            ]
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = shutil.get_terminal_size((100, 20)).columns
+    for n, r in enumerate(ranked, start=1):
+        print(f"{n:>3}. {r.score:.3f}  {r.paper.id}  {r.paper.title}"[:width])
+        if r.because:
+            print(f"     like {', '.join(r.because)}: {', '.join(r.terms)}"[:width])
     return EXIT_OK
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,79 @@ def test_preview_explain_refuses_what_it_cannot_answer_in_one_line(tmp_path: Pat
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
     assert "Traceback" not in bad.stderr
+
+
+MERGED = FIXTURES / "hf-api" / "daily_papers_2026-07-13_to_07-27_merged.json"
+ROBOTS = ["2607.15330", "2607.11498", "2607.13429"]  # saved: vision-language-action papers
+
+
+def test_recommend_ranks_a_source_by_the_saved_papers(tmp_path: Path) -> None:
+    result = paperbot(
+        "recommend",
+        "--source",
+        str(MERGED),
+        *(f"--saved={i}" for i in ROBOTS),
+        "--json",
+        "--limit",
+        "5",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    papers = json.loads(result.stdout)["papers"]
+    assert len(papers) == 5
+    assert set(papers[0]) == {"id", "title", "score", "because", "terms"}
+    assert [p["score"] for p in papers] == sorted((p["score"] for p in papers), reverse=True)
+    assert not {p["id"] for p in papers} & set(ROBOTS), "saved papers are left out"
+    assert all(set(p["because"]) <= set(ROBOTS) and p["because"] for p in papers)
+    labels = json.loads((ROOT / "tests" / "data" / "topic_labels.json").read_text())
+    robots = next(t for t in labels["topics"] if t["query"] == "robot OR robotics OR drone")
+    assert len({p["id"] for p in papers} & set(robots["must"])) >= 3
+    table = paperbot(
+        "recommend", "--source", str(MERGED), *(f"--saved={i}" for i in ROBOTS), cwd=tmp_path
+    )
+    assert table.returncode == 0
+    assert "     like 2607." in table.stdout
+
+
+def test_recommend_refuses_too_few_or_bad_saved_papers_in_one_line(tmp_path: Path) -> None:
+    few = paperbot(
+        "recommend",
+        "--source",
+        str(MERGED),
+        "--saved",
+        ROBOTS[0],
+        "--saved",
+        ROBOTS[0],
+        "--saved",
+        ROBOTS[1],
+        cwd=tmp_path,
+    )
+    assert few.returncode == 2
+    assert few.stderr.strip() == (
+        "paperbot: --saved needs 3 different papers at least (got 2): fewer say too little "
+        "about what you read"
+    )
+    bad = paperbot(
+        "recommend",
+        "--source",
+        str(MERGED),
+        *(f"--saved={i}" for i in [*ROBOTS[:2], "not a paper"]),
+        cwd=tmp_path,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("paperbot: bad --saved:")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    offline = paperbot(
+        "recommend",
+        "--source",
+        str(MERGED),
+        *(f"--saved={i}" for i in [*ROBOTS[:2], "2401.00001"]),
+        cwd=tmp_path,
+        HF_ENDPOINT=closed,
+    )
+    assert offline.returncode == 1
+    assert offline.stderr.startswith("paperbot: cannot look up saved paper 2401.00001:")
+    assert offline.stderr.count("\n") == 1
+    assert "Traceback" not in offline.stderr
