@@ -21,6 +21,7 @@ from bot.core.errors import StoreOpenError
 from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
 from bot.core.follow_store import FollowStore
 from bot.core.follows import FollowService
+from bot.core.foryou import ForYouService
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.ingest import OUTBOX_CHANNEL
 from bot.core.outbox import Outbox, Pace
@@ -38,6 +39,7 @@ from bot.core.vocabulary import english
 from bot.sender import DiscordTransport
 from bot.views import save_button_class
 from cogs.follows import FollowsCog
+from cogs.foryou import ForYouCog
 from cogs.papers import PapersCog
 from cogs.privacy import PrivacyCog
 from cogs.saved import SavedCog
@@ -212,7 +214,9 @@ def build(
         fleet.members,
     )
     follows = FollowService(topics, FollowStore(store), deliveries, clock=clock)
-    saved = SavedService(SavedStore(store), clock=clock)
+    saved_store = SavedStore(store)
+    saved = SavedService(saved_store, clock=clock)
+    foryou = ForYouService(store, saved_store, clock=clock)
     save_button = save_button_class(saved, search.show)
     bot = PaperBot(
         meta=store,
@@ -223,6 +227,7 @@ def build(
             PrivacyCog(follows),
             PapersCog(search, save_button),
             SavedCog(saved, search),
+            ForYouCog(foryou, save_button),
         ],
         dynamic_items=[save_button],
         dev_guild=settings.dev_guild,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.core.foryou import ForYou
 from bot.core.models import Paper, SavedList
 from bot.core.saved import SavedPage
 from bot.core.search import SearchResult
@@ -93,3 +94,31 @@ def saved_lists(lists: Sequence[SavedList]) -> discord.Embed:
         description="\n".join(lines) or "No lists yet. Click 🔖 Save on any paper card.",
         colour=BRAND_COLOUR,
     )
+
+
+def foryou_page(found: ForYou, page: int) -> discord.Embed:
+    shown = found.recommendations[page * PER_PAGE : (page + 1) * PER_PAGE]
+    lines = []
+    for n, item in enumerate(shown, start=page * PER_PAGE + 1):
+        like = [
+            cut(escape(found.saved[i].title).replace("[", "(").replace("]", ")"), 60)
+            for i in item.because
+            if i in found.saved
+        ]
+        why = f"like *{'*, *'.join(like)}*" if like else ""
+        if item.terms:
+            why += f"{' · ' if why else ''}shares {', '.join(escape(t) for t in item.terms)}"
+        lines.append(f"{_entry(n, item.paper)}\n↳ {why}" if why else _entry(n, item.paper))
+    source = f"your list “{found.list_name}”" if found.list_name else "all your saved papers"
+    embed = discord.Embed(
+        title="For you",
+        description=cut("\n\n".join(lines), 4000)
+        or f"None of the {found.considered} papers of the last {found.days} days is like "
+        "your saved papers yet.",
+        colour=BRAND_COLOUR,
+    )
+    embed.set_footer(
+        text=f"From {source} ({len(found.saved)}) · the last {found.days} days' "
+        f"{found.considered} papers · your lists shape your ranking alone"
+    )
+    return embed

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from bot.core.database import Tx, scalar_in
 from bot.core.errors import UserError
 from bot.core.models import Paper, SavedItem, SavedList
-from bot.core.store import Store, from_iso, to_iso
+from bot.core.store import Store, from_iso, papers_in, to_iso
 from bot.core.text import inert
 
 MAX_LISTS = 50
@@ -112,6 +112,26 @@ class SavedStore:
             (*params, limit, offset),
         )
         return [_item(r) for r in rows], int(total[0]) if total else 0
+
+    async def saved_papers(self, user_id: int, list_name: str | None = None) -> list[Paper]:
+        """Every paper the person saved (in one list, or in any), newest saved first: as
+        stored, or from the list's own copy (title, authors) when the store has it no more."""
+        where, params = "l.user_id = ?", list[Any]([user_id])
+        if list_name is not None:
+            where += " AND lower(l.name) = lower(?)"
+            params.append(list_name)
+        rows = await self._store.fetch_all(
+            "SELECT i.paper_id, min(i.title), min(i.authors), max(i.saved_at) AS newest "
+            "FROM saved_items i JOIN saved_lists l ON l.id = i.list_id "
+            f"WHERE {where} GROUP BY i.paper_id ORDER BY newest DESC, i.paper_id",
+            params,
+        )
+        stored = {p.id: p for p in await papers_in(self._store, [str(r[0]) for r in rows])}
+        return [
+            stored.get(str(r[0]))
+            or Paper(id=str(r[0]), title=r[1], authors=tuple(json.loads(r[2])))
+            for r in rows
+        ]
 
     async def lists(self, user_id: int) -> list[SavedList]:
         rows = await self._store.fetch_all(

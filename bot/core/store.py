@@ -277,8 +277,9 @@ async def upsert_papers_in(
     return {i for i in ids if i not in known}
 
 
-async def papers_in(tx: Tx, ids: Sequence[str]) -> list[Paper]:
-    """The stored papers of `ids` in id order (arXiv's: oldest first), in an open transaction."""
+async def papers_in(tx: Tx | Store, ids: Sequence[str]) -> list[Paper]:
+    """The stored papers of `ids` in id order (arXiv's: oldest first), in an open transaction
+    or not."""
     found: dict[str, Paper] = {}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
