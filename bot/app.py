@@ -22,6 +22,7 @@ from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
 from bot.core.follow_store import FollowStore
 from bot.core.follows import FollowService
 from bot.core.foryou import ForYouService
+from bot.core.foryou_store import ForYouStore
 from bot.core.hf_source import HFSource, RetryPolicy
 from bot.core.ingest import OUTBOX_CHANNEL
 from bot.core.outbox import Outbox, Pace
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 POLL_JOB = "poll"
 HEARTBEAT_JOB = "heartbeat"
+DIGEST_CHECK_SECONDS = 300  # how often due /foryou digests are looked for
 
 TOKEN_INVALID_CLOSE = 4004  # the gateway's "authentication failed"
 GATEWAY_CHECK_SECONDS = 10.0
@@ -216,7 +218,21 @@ def build(
     follows = FollowService(topics, FollowStore(store), deliveries, clock=clock)
     saved_store = SavedStore(store)
     saved = SavedService(saved_store, clock=clock)
-    foryou = ForYouService(store, saved_store, clock=clock)
+    foryou = ForYouService(
+        store,
+        saved_store,
+        ForYouStore(store),
+        FollowStore(store),
+        deliveries,
+        on_queued=lambda: outbox.wake(),
+        clock=clock,
+    )
+    # Any process may run it: each digest is claimed before it is queued.
+    scheduler.every(
+        min(settings.poll_seconds, DIGEST_CHECK_SECONDS),
+        foryou.send_due_digests,
+        name="foryou digests",
+    )
     save_button = save_button_class(saved, search.show)
     bot = PaperBot(
         meta=store,

@@ -74,9 +74,11 @@ def _held_text(held: Held) -> str:
     def n(count: int, what: str) -> str:
         return f"{count} {what}{'s' if count != 1 else ''}"
 
+    digest = ", your /foryou digest" if held.digest else ""
     return (
         f"{n(held.follows, 'follow')}, {n(held.lists, 'saved list')} "
-        f"({n(held.saved, 'paper')}) and the record of {n(held.sent, 'paper')} sent to you by DM"
+        f"({n(held.saved, 'paper')}){digest} and the record of {n(held.sent, 'paper')} sent to "
+        "you by DM"
     )
 
 

@@ -21,6 +21,18 @@ from cogs.topics import parse_topic_id
 Interaction = discord.Interaction[Any]
 
 
+async def open_dm(interaction: Interaction) -> int:
+    """The id of the DM channel between the person and paperbot (Discord keeps one)."""
+    try:
+        dm = await interaction.user.create_dm()
+    except discord.HTTPException as exc:
+        raise UserError(
+            f"Discord would not open a DM between you and paperbot ({exc.status}). "
+            + render_follows.HOW_TO_FIX
+        ) from exc
+    return dm.id
+
+
 @app_commands.allowed_installs(guilds=True, users=True)
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
 class FollowsCog(
@@ -44,16 +56,10 @@ class FollowsCog(
         min_upvotes: app_commands.Range[int, 0, 100000] = 0,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            dm = await interaction.user.create_dm()
-        except discord.HTTPException as exc:
-            raise UserError(
-                f"Discord would not open a DM between you and paperbot ({exc.status}). "
-                + render_follows.HOW_TO_FIX
-            ) from exc
+        dm = await open_dm(interaction)
         added = await self._follows.add(
             user_id=interaction.user.id,
-            dm_channel_id=dm.id,
+            dm_channel_id=dm,
             text=query,
             min_upvotes=min_upvotes,
             digest_hour=digest_hour,

@@ -27,6 +27,7 @@ TABLES: tuple[tuple[str, str | None], ...] = (
     ("saved_lists", "id"),
     ("saved_items", None),
     ("people", None),
+    ("foryou_digests", None),
 )
 # Not copied: derived from the tables above (search's newest papers), or about processes.
 DERIVED = ("papers_recent", "outbox_leases", "fleet")

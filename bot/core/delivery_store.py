@@ -16,6 +16,8 @@ from typing import Any
 from bot.core.database import SqliteTx, Tx
 from bot.core.models import (
     DM_GUILD,
+    RECOMMENDED,
+    RECOMMENDED_NAME,
     Delivery,
     DeliveryRecord,
     NewDelivery,
@@ -158,13 +160,15 @@ class DeliveryStore:
             )
 
     async def _topic_names(self, ids: set[int]) -> dict[int, str]:
+        names = {RECOMMENDED: RECOMMENDED_NAME} if RECOMMENDED in ids else {}
+        ids = ids - {RECOMMENDED}
         if not ids:
-            return {}
+            return names
         marks = ",".join("?" * len(ids))
         rows = await self._store.fetch_all(
             f"SELECT id, query FROM topics WHERE id IN ({marks})", tuple(ids)
         )
-        return {r[0]: r[1] for r in rows}
+        return names | {r[0]: r[1] for r in rows}
 
     async def next_due(self, now: datetime) -> datetime | None:
         """When the next delivery this process may send falls due (leased channels aside)."""

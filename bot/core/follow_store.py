@@ -66,10 +66,11 @@ class Held:
     lists: int
     saved: int  # papers in those lists
     sent: int  # papers sent to them by DM (kept so that none is sent twice)
+    digest: int = 0  # 1 if they get a /foryou digest
 
     @property
     def nothing(self) -> bool:
-        return not (self.follows or self.lists or self.saved or self.sent)
+        return not (self.follows or self.lists or self.saved or self.sent or self.digest)
 
 
 _HELD = (
@@ -79,7 +80,8 @@ _HELD = (
     "(SELECT count(*) FROM saved_items i JOIN saved_lists l ON l.id = i.list_id "
     "WHERE l.user_id = ?1), "
     "(SELECT count(*) FROM deliveries d JOIN people p ON d.channel_id = p.dm_channel_id "
-    "WHERE p.user_id = ?1)"
+    "WHERE p.user_id = ?1), "
+    "(SELECT count(*) FROM foryou_digests WHERE user_id = ?1)"
 )
 
 
@@ -87,17 +89,18 @@ async def held_about(store: Store, user_id: int) -> Held:
     """What paperbot keeps about one person (counts)."""
     row = await store.fetch_one(_HELD, (user_id,))
     assert row is not None
-    return Held(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+    return Held(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
 
 
 async def forget_person(store: Store, user_id: int) -> Held:
     """Erase everything paperbot keeps about one person, in one transaction: their follows,
-    what was sent or owed to them by DM, their DM channel's state, and their saved lists.
+    what was sent or owed to them by DM, their DM channel's state, their saved lists and their
+    /foryou digest (recommendations are computed from the lists, never stored).
     Topics they created for a server's channels belong to that channel and stay."""
     async with store.transaction() as tx:
         row = await tx.fetch_one(_HELD, (user_id,))
         assert row is not None
-        held = Held(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+        held = Held(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
         dm = await tx.fetch_one("SELECT dm_channel_id FROM people WHERE user_id = ?", (user_id,))
         if dm is not None:
             channel = int(dm[0])
@@ -114,4 +117,5 @@ async def forget_person(store: Store, user_id: int) -> Held:
             (user_id,),
         )
         await tx.execute("DELETE FROM saved_lists WHERE user_id = ?", (user_id,))
+        await tx.execute("DELETE FROM foryou_digests WHERE user_id = ?", (user_id,))
     return held

@@ -7,16 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import UserError
-from bot.core.models import Paper
+from bot.core.follow_store import FollowStore
+from bot.core.foryou_store import Digest, ForYouStore
+from bot.core.models import DM_GUILD, RECOMMENDED, NewDelivery, Paper
 from bot.core.recommend import MIN_SAVED, Recommendation, recommend
 from bot.core.saved import list_name as clean_list_name
 from bot.core.saved_store import SavedStore
 from bot.core.store import Store
+from bot.core.topics import next_digest
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 30
 MAX_SHOWN = 50  # 10 pages of 5
+DIGEST_SIZE = 10
+DIGEST_DAYS = 7
 
 Clock = Callable[[], datetime]
 
@@ -35,10 +41,83 @@ def utc_now() -> datetime:
 
 
 class ForYouService:
-    def __init__(self, store: Store, saved: SavedStore, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        saved: SavedStore,
+        digests: ForYouStore | None = None,
+        people: FollowStore | None = None,
+        deliveries: DeliveryStore | None = None,
+        *,
+        on_queued: Callable[[], None] = lambda: None,
+        clock: Clock = utc_now,
+    ) -> None:
         self._store = store
         self._saved = saved
+        self._digests = digests or ForYouStore(store)
+        self._people = people or FollowStore(store)
+        self._deliveries = deliveries or DeliveryStore(store)
+        self._on_queued = on_queued
         self._clock = clock
+
+    # -- the digest -----------------------------------------------------------------------------
+
+    async def set_digest(
+        self,
+        user_id: int,
+        dm_channel_id: int,
+        *,
+        hour: int,
+        weekly: bool,
+        list_raw: str | None = None,
+    ) -> datetime:
+        """Send the person their top papers by DM every day (or week) at `hour` UTC; returns
+        when the first one is due. Checks now that there is something to learn from."""
+        if not 0 <= hour <= 23:
+            raise UserError("hour must be between 0 and 23 (UTC).")
+        found = await self.rank(user_id, list_raw, DIGEST_DAYS, limit=1)
+        now = self._clock()
+        first = next_digest(now, hour)
+        await self._people.remember(user_id, dm_channel_id, now)
+        await self._digests.set_digest(user_id, hour, weekly, found.list_name, first, now)
+        return first
+
+    async def stop_digest(self, user_id: int) -> None:
+        if not await self._digests.stop_digest(user_id):
+            raise UserError("You have no /foryou digest to stop.")
+
+    async def digest(self, user_id: int) -> Digest | None:
+        return await self._digests.digest(user_id)
+
+    async def send_due_digests(self) -> int:
+        """Queue each due digest (its papers not sent to the person before) for the outbox;
+        any process may run this: a digest is claimed before it is queued. Returns how many."""
+        now = self._clock()
+        queued = 0
+        for digest in await self._digests.due(now):
+            following = next_digest(now, digest.hour) + timedelta(days=6 if digest.weekly else 0)
+            if not await self._digests.claim(digest, following):
+                continue  # another process has it
+            if digest.dm_channel_id is None:
+                continue
+            try:
+                found = await self.rank(digest.user_id, digest.list_name, DIGEST_DAYS)
+            except UserError:
+                continue  # fewer than 3 saved papers now, or the list is gone: nothing to say
+            ids = [r.paper.id for r in found.recommendations]
+            sent = await self._digests.delivered(digest.dm_channel_id, ids)
+            top = [i for i in ids if i not in sent][:DIGEST_SIZE]
+            owed = [
+                NewDelivery(DM_GUILD, digest.dm_channel_id, pid, (RECOMMENDED,), now, True)
+                for pid in top
+            ]
+            if owed and await self._deliveries.queue(owed, now):
+                queued += 1
+        if queued:
+            self._on_queued()
+        return queued
+
+    # -- the ranking ----------------------------------------------------------------------------
 
     async def rank(
         self,

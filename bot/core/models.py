@@ -67,6 +67,9 @@ class IngestResult:
 
 # The guild of a person's follows: their DM channel with paperbot belongs to no server.
 DM_GUILD = 0
+# The "topic" of a /foryou digest's deliveries (no topic has id 0), and how cards name it.
+RECOMMENDED = 0
+RECOMMENDED_NAME = "recommended for you (/foryou)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.e2e.conftest import RunningBot
 from tests.e2e.fake_hf import make_item
 from tests.e2e.test_library import button
@@ -72,3 +74,40 @@ async def test_foryou_ranks_recent_papers_by_what_each_person_saved(bot: Running
     )
     assert saved["data"]["flags"] & 64
     assert bot.query("SELECT count(*) FROM saved_items WHERE paper_id = '2611.00921'") == [(1,)]
+
+
+async def test_a_foryou_digest_sends_the_top_papers_by_dm_at_its_hour(bot: RunningBot) -> None:
+    hour = (datetime.now(UTC) + timedelta(hours=2)).hour
+    bot.hf.add(*(item(*p) for p in [*PROTEINS, *AGENTS, *NEW]))
+    await bot.start()
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 9)
+    await save_all(bot, "member", PROTEINS)
+    missing = await bot.command("member", "general", "foryou", {"digest": "daily"})
+    assert missing["content"].startswith("Say at which `hour`")
+    reply = await bot.command("member", "general", "foryou", {"digest": "daily", "hour": hour})
+    assert f"Your top 10 will come by DM daily at {hour:02d}:00 UTC" in reply["content"]
+    assert reply["embeds"][0]["title"] == "For you"
+    dm = bot.discord.dm_channel("member").name
+    await bot.polls(2)
+    assert bot.discord.posts(dm) == [], "nothing before its hour"
+
+    bot.offset = timedelta(hours=2, minutes=1)
+    (digest,) = await bot.discord.wait_messages(dm, 1)
+    embed = digest["embeds"][0]
+    assert embed["description"].startswith("**1.** [Faster protein folding]")
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Topics"] == "`recommended for you (/foryou)`"
+    for pid, _title, _abstract in PROTEINS:
+        assert pid not in embed["description"], "saved papers are never recommended"
+    assert digest["allowed_mentions"] == {"parse": []}
+    await bot.polls(2)
+    assert len(bot.discord.posts(dm)) == 1, "once a day"
+    assert bot.query(
+        "SELECT count(*) FROM foryou_digests WHERE next_at > ?",
+        ((bot.now() + timedelta(hours=20)).isoformat(),),
+    ) == [(1,)], "the next one is a day later"
+
+    stopped = await bot.command("member", "general", "foryou", {"digest": "off"})
+    assert stopped["content"] == "Stopped your /foryou digest."
+    again = await bot.command("member", "general", "foryou", {"digest": "off"})
+    assert again["content"] == "You have no /foryou digest to stop."

@@ -12,6 +12,7 @@ from bot.core.database import ProcessLock
 from bot.core.db_copy import TABLES, CopyRefused, copy_database
 from bot.core.delivery_store import DeliveryStore
 from bot.core.follow_store import FollowStore
+from bot.core.foryou_store import ForYouStore
 from bot.core.models import NewDelivery, Paper, PollRecord
 from bot.core.saved_store import SavedStore
 from bot.core.search import SearchService
@@ -59,6 +60,7 @@ async def populate(path: Path) -> None:
         await saved.save(42, "Reading", papers[0], "a note", T0)
         await saved.save(42, "Reading", papers[1], None, T0 + timedelta(seconds=1))
         await FollowStore(store).remember(42, 4200, T0)  # a person who follows by DM
+        await ForYouStore(store).set_digest(42, 8, False, None, T0, T0)
 
 
 async def table(store: Store, name: str) -> list[tuple[object, ...]]:
