@@ -11,7 +11,7 @@ held-out half was never looked at while tuning.
 
 Methods, in the same run:
 - paperbot (`bot.core.recommend`): tf-idf of word families, word pairs and AI keywords; the
-  blend of centroid and nearest-saved-paper cosine;
+  cosine with a Rocchio profile (the saved papers' mean less the mean paper, 200 terms);
 - arxiv-sanity (karpathy/arxiv-sanity-lite, its published settings): scikit-learn's
   TfidfVectorizer over title + abstract + authors (word 1-2-grams, English stop words,
   sublinear tf, min_df 5, max_df 0.5, 10,000 features), one LinearSVC per reader (C = 0.01,

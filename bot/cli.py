@@ -304,7 +304,7 @@ async def _recommend(
                 if paper is None:
                     return _fail(f"bad --saved: Hugging Face has no paper {paper_id}", EXIT_USAGE)
                 found[paper_id] = paper
-    ranked = recommend([found[i] for i in wanted], papers, limit=limit)
+    ranked = [r for r in recommend([found[i] for i in wanted], papers) if r.score > 0][:limit]
     if as_json:
         payload = {
             "papers": [

@@ -38,13 +38,12 @@ def follow_added(added: AddedTopic) -> discord.Embed:
 
 def follow_list(follows: Sequence[Topic], person: Person | None) -> discord.Embed:
     embed = discord.Embed(title="Your follows", colour=BRAND_COLOUR)
-    if not follows:
-        embed.description = "None yet. Follow a topic with `/follow add`."
-        return embed
     lines = [
         f"**#{t.id}** {code(cut(t.query, 120))} · {options_text(t)} · {t.posted_count} sent"
         for t in follows
     ]
+    if not follows:
+        lines.append("None yet. Follow a topic with `/follow add`.")
     if person is not None and person.paused_reason:
         lines.insert(0, f"**Paused**: {person.paused_reason}. Resume with `/follow resume`.\n")
     embed.description = cut("\n".join(lines), 4000)
@@ -57,8 +56,8 @@ def follow_removed(topic: Topic) -> str:
 
 def follows_paused() -> str:
     return (
-        "Paused all your follows: nothing is sent or saved up until `/follow resume`. "
-        "Your follows stay as they are."
+        "Paused all your follows (and your /foryou digest): nothing is sent or saved up until "
+        "`/follow resume`. Your follows stay as they are."
     )
 
 
@@ -67,7 +66,10 @@ def follows_resumed() -> str:
 
 
 def refused_notice(reason: str) -> str:
-    return f"**paperbot could not DM you.** {reason}, so your follows are paused. {HOW_TO_FIX}"
+    return (
+        f"**paperbot could not DM you.** {reason.rstrip('.')}, so your follows and your /foryou "
+        f"digest are paused. {HOW_TO_FIX}"
+    )
 
 
 def _held_text(held: Held) -> str:

@@ -49,7 +49,8 @@ class ForYouCog(commands.Cog):
         note = ""
         if digest == "off":
             await self._foryou.stop_digest(user_id)
-            note = "Stopped your /foryou digest."
+            await interaction.followup.send("Stopped your /foryou digest.", ephemeral=True)
+            return
         elif digest is not None:
             if hour is None:
                 raise UserError("Say at which `hour` (UTC, 0-23) the digest should come.")

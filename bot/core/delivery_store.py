@@ -240,20 +240,7 @@ class DeliveryStore:
     async def resume_channel(self, guild_id: int, channel_id: int) -> bool:
         """Clear a channel's pause; True if it was paused."""
         async with self._store.transaction() as tx:
-            resumed = await tx.execute(
-                "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL "
-                "WHERE channel_id = ? AND guild_id = ? AND paused_reason IS NOT NULL",
-                (channel_id, guild_id),
-            )
-            if resumed:
-                # What waited during the pause goes out now (a digest at its hour), not after
-                # a long backoff.
-                await tx.execute(
-                    "UPDATE deliveries SET next_attempt_at = due_at "
-                    f"WHERE channel_id = ? AND {_PENDING}",
-                    (channel_id,),
-                )
-            return bool(resumed)
+            return await resume_channel_in(tx, guild_id, channel_id)
 
     async def summary(self, guild_id: int | None = None) -> OutboxSummary:
         where, params = ("WHERE guild_id = ?", (guild_id,)) if guild_id else ("", ())
@@ -315,12 +302,30 @@ def delivery_rows(deliveries: Sequence[NewDelivery], now: datetime) -> list[tupl
     ]
 
 
+async def resume_channel_in(tx: Tx, guild_id: int, channel_id: int) -> bool:
+    """Clear a channel's pause inside an open transaction; True if it was paused."""
+    resumed = await tx.execute(
+        "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL "
+        "WHERE channel_id = ? AND guild_id = ? AND paused_reason IS NOT NULL",
+        (channel_id, guild_id),
+    )
+    if resumed:
+        # What waited during the pause goes out now (a digest at its hour), not after a long
+        # backoff.
+        await tx.execute(
+            f"UPDATE deliveries SET next_attempt_at = due_at WHERE channel_id = ? AND {_PENDING}",
+            (channel_id,),
+        )
+    return bool(resumed)
+
+
 async def insert_delivery_rows(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
     """Insert inside an open transaction; a (channel, paper) already owed or sent is skipped.
 
     Returns how many were new. A paused channel's new deliveries wait with the others (their
     next attempt is `PAUSED`); a paused DM channel (a person's follows) owes nothing new: the
-    person closed their DMs or paused, and resuming must not bring a flood of old papers.
+    person closed their DMs or paused, and resuming must not bring a flood of old papers; nor
+    does the DM channel of a person erased meanwhile (a poll planned before /forget me).
     """
     if not rows:
         return 0
@@ -332,8 +337,9 @@ async def insert_delivery_rows(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
             "created_at, due_at, next_attempt_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
             "CASE WHEN EXISTS (SELECT 1 FROM channel_state c WHERE c.channel_id = ?2 "
             f"AND c.paused_reason IS NOT NULL) THEN '{PAUSED}' ELSE ?8 END "
-            f"WHERE ?1 <> {DM_GUILD} OR NOT EXISTS (SELECT 1 FROM channel_state c "
+            f"WHERE ?1 <> {DM_GUILD} OR (NOT EXISTS (SELECT 1 FROM channel_state c "
             "WHERE c.channel_id = ?2 AND c.paused_reason IS NOT NULL) "
+            "AND EXISTS (SELECT 1 FROM people p WHERE p.dm_channel_id = ?2)) "
             "ON CONFLICT (channel_id, paper_id) DO NOTHING",
             rows,
         )
@@ -348,7 +354,8 @@ async def insert_delivery_rows(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
         "?::text[], ?::text[]) WITH ORDINALITY AS r (guild_id, channel_id, paper_id, "
         "topic_ids, digest, created_at, due_at, next_at, n) "
         "LEFT JOIN channel_state c ON c.channel_id = r.channel_id "
-        f"WHERE r.guild_id <> {DM_GUILD} OR c.paused_reason IS NULL "
+        f"WHERE r.guild_id <> {DM_GUILD} OR (c.paused_reason IS NULL "
+        "AND EXISTS (SELECT 1 FROM people p WHERE p.dm_channel_id = r.channel_id)) "
         "ORDER BY r.n "  # ids in the order planned, as on SQLite
         "ON CONFLICT (channel_id, paper_id) DO NOTHING",
         [list(column) for column in columns],

@@ -31,6 +31,12 @@ class FollowStore:
                 "ON CONFLICT (user_id) DO UPDATE SET dm_channel_id = excluded.dm_channel_id",
                 (user_id, dm_channel_id, to_iso(now)),
             )
+            # The channel's state, which a pause (theirs, or Discord's refusal) is written to.
+            await tx.execute(
+                "INSERT INTO channel_state (channel_id, guild_id) VALUES (?, ?) "
+                "ON CONFLICT (channel_id) DO NOTHING",
+                (dm_channel_id, DM_GUILD),
+            )
 
     async def person(self, user_id: int) -> Person | None:
         row = await self._store.fetch_one(
@@ -67,10 +73,13 @@ class Held:
     saved: int  # papers in those lists
     sent: int  # papers sent to them by DM (kept so that none is sent twice)
     digest: int = 0  # 1 if they get a /foryou digest
+    known: int = 0  # 1 if paperbot knows their DM channel
 
     @property
     def nothing(self) -> bool:
-        return not (self.follows or self.lists or self.saved or self.sent or self.digest)
+        return not (
+            self.follows or self.lists or self.saved or self.sent or self.digest or self.known
+        )
 
 
 _HELD = (
@@ -81,7 +90,8 @@ _HELD = (
     "WHERE l.user_id = ?1), "
     "(SELECT count(*) FROM deliveries d JOIN people p ON d.channel_id = p.dm_channel_id "
     "WHERE p.user_id = ?1), "
-    "(SELECT count(*) FROM foryou_digests WHERE user_id = ?1)"
+    "(SELECT count(*) FROM foryou_digests WHERE user_id = ?1), "
+    "(SELECT count(*) FROM people WHERE user_id = ?1)"
 )
 
 
@@ -89,7 +99,7 @@ async def held_about(store: Store, user_id: int) -> Held:
     """What paperbot keeps about one person (counts)."""
     row = await store.fetch_one(_HELD, (user_id,))
     assert row is not None
-    return Held(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+    return Held(*(int(row[i]) for i in range(6)))
 
 
 async def forget_person(store: Store, user_id: int) -> Held:
@@ -100,7 +110,7 @@ async def forget_person(store: Store, user_id: int) -> Held:
     async with store.transaction() as tx:
         row = await tx.fetch_one(_HELD, (user_id,))
         assert row is not None
-        held = Held(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+        held = Held(*(int(row[i]) for i in range(6)))
         dm = await tx.fetch_one("SELECT dm_channel_id FROM people WHERE user_id = ?", (user_id,))
         if dm is not None:
             channel = int(dm[0])

@@ -85,7 +85,8 @@ class FollowService:
 
     async def why(self, user_id: int, paper: str, query: str | None) -> list[Verdict]:
         person = await self._people.person(user_id)
-        if query is None and person is None:
+        follows = await self._topics.topics_of(DM_GUILD, person.dm_channel_id) if person else []
+        if query is None and not follows:
             raise UserError("You follow nothing yet to test the paper against: give a `query`.")
         return await self._topics.why(
             guild_id=DM_GUILD if person else None,

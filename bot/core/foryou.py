@@ -103,7 +103,10 @@ class ForYouService:
             try:
                 found = await self.rank(digest.user_id, digest.list_name, DIGEST_DAYS)
             except UserError:
-                continue  # fewer than 3 saved papers now, or the list is gone: nothing to say
+                try:  # the list was renamed or deleted: all their saved papers, then
+                    found = await self.rank(digest.user_id, None, DIGEST_DAYS)
+                except UserError:
+                    continue  # fewer than 3 saved papers now: the next one, once they save more
             ids = [r.paper.id for r in found.recommendations]
             sent = await self._digests.delivered(digest.dm_channel_id, ids)
             top = [i for i in ids if i not in sent][:DIGEST_SIZE]

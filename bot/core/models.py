@@ -88,16 +88,20 @@ class Topic:
     created_at: datetime
     posted_count: int = 0
     paused_reason: str | None = None
-    since: datetime | None = None  # papers first seen after this are new to it (resumed)
+    # A follow's last pause: papers first seen from `paused_from` to `since` are not owed.
+    paused_from: datetime | None = None
+    since: datetime | None = None
 
     @property
     def is_follow(self) -> bool:
         return self.guild_id == DM_GUILD
 
-    @property
-    def new_after(self) -> datetime:
-        """Papers first seen after this are new to the topic: its creation, or resumption."""
-        return self.since or self.created_at
+    def owes(self, first_seen: datetime) -> bool:
+        """Whether a paper first seen then is new to the topic: seen after it was created, and
+        not while it was paused (a pause saves nothing up)."""
+        if first_seen <= self.created_at:
+            return False
+        return not (self.paused_from and self.since and self.paused_from < first_seen <= self.since)
 
 
 @dataclass(frozen=True, slots=True)

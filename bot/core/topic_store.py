@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.database import scalar_in
+from bot.core.delivery_store import resume_channel_in
 from bot.core.errors import UserError
 from bot.core.models import DM_GUILD, Topic
 from bot.core.store import (
@@ -21,7 +22,8 @@ MAX_TOPICS_PER_GUILD = 200
 
 _TOPIC_SELECT = (
     "SELECT t.id, t.guild_id, t.channel_id, t.query, t.canonical, t.min_upvotes, t.digest_hour, "
-    "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since FROM topics t "
+    "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since, t.paused_from "
+    "FROM topics t "
     "LEFT JOIN channel_state c ON c.channel_id = t.channel_id"
 )
 
@@ -140,13 +142,24 @@ class TopicStore:
             )
         return [_topic(r) for r in rows]
 
-    async def renew(self, channel_id: int, now: datetime) -> None:
-        """Papers first seen from now on are new to the channel's topics (a resumption)."""
+    async def resume_follows(self, channel_id: int, now: datetime) -> bool:
+        """Resume a person's paused DM channel, in one transaction: what it owed before the
+        pause goes out; papers first seen during the pause are not owed. False if not paused."""
         async with self._store.transaction() as tx:
-            await tx.execute(
-                "UPDATE topics SET since = ? WHERE channel_id = ?", (to_iso(now), channel_id)
+            paused = await tx.fetch_one(
+                "SELECT paused_at FROM channel_state WHERE channel_id = ? AND guild_id = ? "
+                "AND paused_reason IS NOT NULL",
+                (channel_id, DM_GUILD),
             )
+            if paused is None:
+                return False
+            await tx.execute(
+                "UPDATE topics SET paused_from = ?, since = ? WHERE channel_id = ?",
+                (paused[0], to_iso(now), channel_id),
+            )
+            await resume_channel_in(tx, DM_GUILD, channel_id)
             await tx.execute(BUMP_VERSION)
+        return True
 
     async def version(self) -> int:
         """Changes to topics so far (by any process)."""
@@ -198,4 +211,5 @@ def _topic(row: Any) -> Topic:
         posted_count=row["posted_count"],
         paused_reason=row["paused_reason"],
         since=from_iso(row["since"]),
+        paused_from=from_iso(row["paused_from"]),
     )

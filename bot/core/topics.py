@@ -16,7 +16,7 @@ from bot.core.errors import UserError
 from bot.core.explain import evidence, explain, match_share
 from bot.core.ingest import ingest
 from bot.core.matching import doc_of, matches
-from bot.core.models import DM_GUILD, IngestResult, NewDelivery, Paper, Topic
+from bot.core.models import IngestResult, NewDelivery, Paper, Topic
 from bot.core.query import Node, Query, QueryError, parse
 from bot.core.store import Store
 from bot.core.topic_index import TopicIndex
@@ -98,7 +98,7 @@ def plan_deliveries(
     for paper in papers:
         for topic_id in index.match(doc_of(paper, vocabulary=vocabulary)):
             topic = topics[topic_id]
-            if paper.first_seen is not None and paper.first_seen <= topic.new_after:
+            if paper.first_seen is not None and not topic.owes(paper.first_seen):
                 continue
             if paper.upvotes < topic.min_upvotes:
                 continue
@@ -234,9 +234,8 @@ class TopicService:
     async def resume_follows(self, channel_id: int) -> bool:
         """Resume a person's DM channel: what was owed before the pause goes out; papers first
         seen during it are not owed (a pause saves nothing up). False if it was not paused."""
-        if not await self._deliveries.resume_channel(DM_GUILD, channel_id):
+        if not await self._topics.resume_follows(channel_id, self._clock()):
             return False
-        await self._topics.renew(channel_id, self._clock())
         self._invalidate()
         self._on_queued()
         return True

@@ -67,7 +67,8 @@ def _held_back(paper: Paper, topic: Topic) -> list[str]:
             "paperbot has not seen this paper in its feeds (it was looked up on Hugging Face): "
             "topics post papers that arrive through the feeds"
         )
-    elif topic.since is not None and paper.first_seen <= topic.since:
+    elif paper.first_seen > topic.created_at and not topic.owes(paper.first_seen):
+        assert topic.since is not None
         held.append(
             f"paperbot first saw this paper on {when(paper.first_seen)}, while #{topic.id} was "
             f"paused (it resumed {when(topic.since)}): a pause saves nothing up"

@@ -233,3 +233,18 @@ async def test_forget_me_erases_one_persons_data_after_a_confirmation(bot: Runni
     await bot.discord.wait_messages(dm(bot, "member2"), 2)
     await bot.polls(1)
     assert bot.discord.papers_posted(dm(bot, "member")) == ["2611.00761"]
+
+
+async def test_a_failed_follow_add_still_leaves_nothing_after_forget_me(bot: RunningBot) -> None:
+    await bot.start()
+    bad = await follow(bot, "member", "general", '"unclosed')
+    assert bad["flags"] & 64
+    assert bot.query("SELECT count(*) FROM topics") == [(0,)]
+    asked = await bot.command("member", "general", "forget me")
+    assert asked["content"].startswith("Erase everything paperbot keeps about you")
+    await bot.discord.wait_callback(
+        await bot.discord.click("member", asked, button(asked, "Delete"))
+    )
+    member = int(bot.discord.user("member")["id"])
+    assert bot.query("SELECT count(*) FROM people WHERE user_id = ?", (member,)) == [(0,)]
+    assert bot.query("SELECT count(*) FROM channel_state WHERE guild_id = 0") == [(0,)]

@@ -107,6 +107,9 @@ async def test_a_foryou_digest_sends_the_top_papers_by_dm_at_its_hour(bot: Runni
         ((bot.now() + timedelta(hours=20)).isoformat(),),
     ) == [(1,)], "the next one is a day later"
 
+    paused = await bot.command("member", "general", "follow pause")  # a digest, no follows
+    assert paused["content"].startswith("Paused all your follows (and your /foryou digest)")
+    assert bot.query("SELECT count(*) FROM channel_state WHERE paused_reason IS NOT NULL") == [(1,)]
     stopped = await bot.command("member", "general", "foryou", {"digest": "off"})
     assert stopped["content"] == "Stopped your /foryou digest."
     again = await bot.command("member", "general", "foryou", {"digest": "off"})

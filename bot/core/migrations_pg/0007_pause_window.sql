@@ -1,0 +1,3 @@
+-- As SQLite's 0009: the window a resumed follow was paused.
+
+ALTER TABLE topics ADD COLUMN paused_from TEXT;
