@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.core.models import Topic
+from bot.core.query import Query
 from bot.core.topics import AddedTopic, TopicTest
 from bot.core.why import Verdict
 from bot.render import BRAND_COLOUR, FIELD_LIMIT, cut, escape
@@ -68,6 +69,19 @@ def topic_list(topics: Sequence[Topic], *, everywhere: bool) -> discord.Embed:
     if len(topics) > LIST_LIMIT * 4:
         lines.append(f"…and {len(topics) - LIST_LIMIT * 4} more.")
     embed.description = cut("\n".join(lines), 4000)
+    return embed
+
+
+def topic_edited(topic: Topic, query: Query, *, query_changed: bool) -> discord.Embed:
+    embed = discord.Embed(title=f"Topic #{topic.id} changed", colour=BRAND_COLOUR)
+    embed.add_field(
+        name="Query as understood", value=cut(code(query.understood), 1024), inline=False
+    )
+    embed.add_field(name="Options", value=options_text(topic), inline=False)
+    note = f"Its history stays: {topic.posted_count} posted in <#{topic.channel_id}>."
+    if query_changed:
+        note += " The new query posts papers that arrive from now on."
+    embed.description = note
     return embed
 
 

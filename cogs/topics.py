@@ -99,6 +99,38 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             render_topics.topic_removed(removed), ephemeral=True
         )
 
+    @app_commands.command(name="edit", description="Change a topic in place, keeping its history")
+    @app_commands.describe(
+        topic="The topic to change",
+        query="Its new query",
+        min_upvotes="Post a paper only once it has this many upvotes",
+        digest_hour="Collect its papers into one daily digest at this hour (UTC, 0-23)",
+        at_once="Post each paper at once again (no digest)",
+    )
+    async def edit(
+        self,
+        interaction: Interaction,
+        topic: str,
+        query: app_commands.Range[str, 1, 300] | None = None,
+        min_upvotes: app_commands.Range[int, 0, 100000] | None = None,
+        digest_hour: app_commands.Range[int, 0, 23] | None = None,
+        at_once: bool = False,
+    ) -> None:
+        guild_id, _channel = _where(interaction)
+        edited, understood = await self._topics.edit(
+            guild_id,
+            parse_topic_id(topic),
+            _may_manage(interaction),
+            text=query,
+            min_upvotes=min_upvotes,
+            digest_hour=digest_hour,
+            at_once=at_once,
+        )
+        await interaction.response.send_message(
+            embed=render_topics.topic_edited(edited, understood, query_changed=query is not None),
+            ephemeral=True,
+        )
+
     @app_commands.command(name="resume", description="Resume a topic paused after an error")
     @app_commands.describe(topic="The paused topic")
     async def resume(self, interaction: Interaction, topic: str) -> None:
@@ -140,6 +172,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         await interaction.followup.send(embed=render_topics.verdicts(verdicts), ephemeral=True)
 
     @remove.autocomplete("topic")
+    @edit.autocomplete("topic")
     @resume.autocomplete("topic")
     async def topic_autocomplete(
         self, interaction: Interaction, current: str

@@ -91,15 +91,16 @@ class Topic:
     # A follow's last pause: papers first seen from `paused_from` to `since` are not owed.
     paused_from: datetime | None = None
     since: datetime | None = None
+    new_from: datetime | None = None  # its query's last change (/topic edit)
 
     @property
     def is_follow(self) -> bool:
         return self.guild_id == DM_GUILD
 
     def owes(self, first_seen: datetime) -> bool:
-        """Whether a paper first seen then is new to the topic: seen after it was created, and
-        not while it was paused (a pause saves nothing up)."""
-        if first_seen <= self.created_at:
+        """Whether a paper first seen then is new to the topic: seen after it was created (or
+        its query last changed), and not while it was paused (a pause saves nothing up)."""
+        if first_seen <= (self.new_from or self.created_at):
             return False
         return not (self.paused_from and self.since and self.paused_from < first_seen <= self.since)
 

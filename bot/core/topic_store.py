@@ -22,7 +22,8 @@ MAX_TOPICS_PER_GUILD = 200
 
 _TOPIC_SELECT = (
     "SELECT t.id, t.guild_id, t.channel_id, t.query, t.canonical, t.min_upvotes, t.digest_hour, "
-    "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since, t.paused_from "
+    "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since, t.paused_from, "
+    "t.new_from "
     "FROM topics t "
     "LEFT JOIN channel_state c ON c.channel_id = t.channel_id"
 )
@@ -142,6 +143,45 @@ class TopicStore:
             )
         return [_topic(r) for r in rows]
 
+    async def edit_topic(
+        self,
+        topic: Topic,
+        *,
+        query: str,
+        canonical: str,
+        min_upvotes: int,
+        digest_hour: int | None,
+        now: datetime,
+    ) -> Topic:
+        """Change a topic in place: its id, history and counts stay. A new query owes no
+        paper first seen before the change (as a new topic would not)."""
+        async with self._store.transaction() as tx:
+            if canonical != topic.canonical:
+                duplicate = await scalar_in(
+                    tx,
+                    "SELECT count(*) FROM topics WHERE channel_id = ? AND canonical = ? "
+                    "AND id <> ?",
+                    (topic.channel_id, canonical, topic.id),
+                )
+                if duplicate:
+                    raise TopicLimitError(
+                        "You already follow that query."
+                        if topic.is_follow
+                        else "This channel already follows that query."
+                    )
+                await tx.execute(
+                    "UPDATE topics SET new_from = ? WHERE id = ?", (to_iso(now), topic.id)
+                )
+            await tx.execute(
+                "UPDATE topics SET query = ?, canonical = ?, min_upvotes = ?, digest_hour = ? "
+                "WHERE id = ?",
+                (query, canonical, min_upvotes, digest_hour, topic.id),
+            )
+            await tx.execute(BUMP_VERSION)
+        edited = await self.get_topic(topic.guild_id, topic.id)
+        assert edited is not None
+        return edited
+
     async def resume_follows(self, channel_id: int, now: datetime) -> bool:
         """Resume a person's paused DM channel, in one transaction: what it owed before the
         pause goes out; papers first seen during the pause are not owed. False if not paused."""
@@ -212,4 +252,5 @@ def _topic(row: Any) -> Topic:
         paused_reason=row["paused_reason"],
         since=from_iso(row["since"]),
         paused_from=from_iso(row["paused_from"]),
+        new_from=from_iso(row["new_from"]),
     )

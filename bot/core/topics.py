@@ -224,6 +224,39 @@ class TopicService:
         self._invalidate()
         return removed
 
+    async def edit(
+        self,
+        guild_id: int,
+        topic_id: int,
+        may_manage: MayManage,
+        *,
+        text: str | None = None,
+        min_upvotes: int | None = None,
+        digest_hour: int | None = None,
+        at_once: bool = False,
+    ) -> tuple[Topic, Query]:
+        """Change a topic in place (the person may manage its channel): its query, threshold,
+        or digest hour (`at_once` posts each paper at once again). Its id, history and
+        counts stay; a new query owes no paper first seen before the change."""
+        topic = await self._managed_topic(guild_id, topic_id, may_manage)
+        if text is None and min_upvotes is None and digest_hour is None and not at_once:
+            raise UserError("Say what to change: `query`, `min_upvotes` or `digest_hour`.")
+        if at_once and digest_hour is not None:
+            raise UserError("A topic posts either at once or in a digest, not both.")
+        query = parse(text if text is not None else topic.query)
+        edited = await self._topics.edit_topic(
+            topic,
+            query=query.text,
+            canonical=query.canonical,
+            min_upvotes=topic.min_upvotes if min_upvotes is None else min_upvotes,
+            digest_hour=None
+            if at_once
+            else (digest_hour if digest_hour is not None else topic.digest_hour),
+            now=self._clock(),
+        )
+        self._invalidate()
+        return edited, query
+
     async def resume(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
         topic = await self._managed_topic(guild_id, topic_id, may_manage)
         if not await self._deliveries.resume_channel(guild_id, topic.channel_id):

@@ -67,6 +67,12 @@ def _held_back(paper: Paper, topic: Topic) -> list[str]:
             "paperbot has not seen this paper in its feeds (it was looked up on Hugging Face): "
             "topics post papers that arrive through the feeds"
         )
+    elif topic.new_from is not None and topic.created_at < paper.first_seen <= topic.new_from:
+        held.append(
+            f"paperbot first saw this paper on {when(paper.first_seen)}, before topic "
+            f"#{topic.id}'s query was last changed ({when(topic.new_from)}): a changed query "
+            "posts the papers that arrive after the change"
+        )
     elif paper.first_seen > topic.created_at and not topic.owes(paper.first_seen):
         assert topic.since is not None
         held.append(

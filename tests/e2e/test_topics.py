@@ -433,3 +433,51 @@ async def test_a_busy_channel_waits_for_its_own_bucket_instead_of_being_refused(
     assert [len(p["embeds"]) for p in posts] == [10] * 6
     assert sorted(discord.papers_posted("papers")) == [f"2611.{800 + i:05d}" for i in range(60)]
     assert [r.status for r in discord.requests if "/messages" in r.path] == [200] * 6
+
+
+async def test_topic_edit_changes_a_topic_in_place_and_keeps_its_history(bot: RunningBot) -> None:
+    await bot.start()
+    await add_topic(bot, "papers", "diffusion")
+    await add_topic(bot, "papers", "agents")
+    ((topic_id,),) = bot.query("SELECT id FROM topics WHERE query = 'diffusion'")
+    bot.hf.add(make_item("2611.00951", "Diffusion for audio"))
+    await bot.discord.wait_messages("papers", 1)
+    bot.hf.add(make_item("2611.00952", "Video generation, seen before the edit"))
+    await bot.polls(2)
+
+    refused = await bot.command(
+        "member", "papers", "topic edit", {"topic": str(topic_id), "query": "video generation"}
+    )
+    assert "Manage Channels" in refused["content"]
+    nothing = await bot.command("admin", "papers", "topic edit", {"topic": str(topic_id)})
+    assert nothing["content"].startswith("Say what to change")
+    twice = await bot.command(
+        "admin", "papers", "topic edit", {"topic": str(topic_id), "query": "agents"}
+    )
+    assert twice["content"] == "This channel already follows that query."
+
+    edited = await bot.command(
+        "admin", "papers", "topic edit", {"topic": str(topic_id), "query": "video generation"}
+    )
+    assert edited["flags"] & 64
+    embed = edited["embeds"][0]
+    assert embed["title"] == f"Topic #{topic_id} changed"
+    assert "1 posted" in embed["description"], "its history stays"
+    assert bot.query("SELECT query, posted_count FROM topics WHERE id = ?", (topic_id,)) == [
+        ("video generation", 1)
+    ]
+    bot.hf.add(make_item("2611.00953", "Video generation after the edit"))
+    await bot.discord.wait_messages("papers", 2)
+    await bot.polls(2)
+    assert bot.discord.papers_posted("papers") == ["2611.00951", "2611.00953"], (
+        "a paper seen before the edit is not owed to the new query"
+    )
+
+    digest = await bot.command(
+        "admin", "papers", "topic edit", {"topic": str(topic_id), "digest_hour": 7}
+    )
+    assert "daily digest at 07:00 UTC" in str(digest["embeds"][0]["fields"])
+    back = await bot.command(
+        "admin", "papers", "topic edit", {"topic": str(topic_id), "at_once": True}
+    )
+    assert "each paper at once" in str(back["embeds"][0]["fields"])

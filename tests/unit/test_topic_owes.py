@@ -28,3 +28,17 @@ def test_a_resumed_topic_skips_only_the_papers_first_seen_while_it_was_paused() 
     assert not back.owes(paused + timedelta(hours=1))
     assert not back.owes(resumed)
     assert back.owes(resumed + timedelta(seconds=1))
+
+
+def test_a_changed_query_owes_only_papers_seen_after_the_change() -> None:
+    changed = topic(new_from=T0 + timedelta(days=2))
+    assert not changed.owes(T0 + timedelta(days=1))
+    assert changed.owes(T0 + timedelta(days=2, seconds=1))
+    both = topic(
+        new_from=T0 + timedelta(days=2),
+        paused_from=T0 + timedelta(days=4),
+        since=T0 + timedelta(days=5),
+    )
+    assert not both.owes(T0 + timedelta(days=1)), "a later pause does not undo the change"
+    assert both.owes(T0 + timedelta(days=3))
+    assert not both.owes(T0 + timedelta(days=4, hours=1))

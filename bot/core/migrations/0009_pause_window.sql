@@ -4,6 +4,8 @@
 BEGIN;
 
 ALTER TABLE topics ADD COLUMN paused_from TEXT;
+-- When its query last changed (/topic edit): papers first seen before are not owed to it.
+ALTER TABLE topics ADD COLUMN new_from TEXT;
 
 PRAGMA user_version = 9;
 COMMIT;
