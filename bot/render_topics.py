@@ -22,6 +22,8 @@ def options_text(topic: Topic) -> str:
         parts.append(f"≥ {topic.min_upvotes} upvotes")
     if topic.digest_hour is not None:
         parts.append(f"daily digest at {topic.digest_hour:02d}:00 UTC")
+    if topic.mention_role_id is not None:
+        parts.append(f"pings <@&{topic.mention_role_id}>")
     return ", ".join(parts) or "each paper at once"
 
 

@@ -29,18 +29,33 @@ class DiscordTransport:
         self._save = save
 
     async def send_card(
-        self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+        self,
+        channel_id: int,
+        paper: Paper,
+        topics: Sequence[str],
+        *,
+        nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int:
         view = discord.ui.View(timeout=None)
         if self._save is not None:
             view.add_item(self._save(paper.id, "Save"))
         view = render.paper_links(paper, view)
         return await self._send(
-            channel_id, embeds=[render.paper_embed(paper, topics)], view=view, nonce=nonce
+            channel_id,
+            embeds=[render.paper_embed(paper, topics)],
+            view=view,
+            nonce=nonce,
+            mentions=mentions,
         )
 
     async def send_bundle(
-        self, channel_id: int, entries: Sequence[tuple[Paper, Sequence[str]]], *, nonce: str
+        self,
+        channel_id: int,
+        entries: Sequence[tuple[Paper, Sequence[str]]],
+        *,
+        nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int:
         view = None
         if self._save is not None:
@@ -48,7 +63,11 @@ class DiscordTransport:
             for n, (paper, _topics) in enumerate(entries, start=1):
                 view.add_item(self._save(paper.id, f"Save {n}"))
         return await self._send(
-            channel_id, embeds=render.bundle_embeds(entries), view=view, nonce=nonce
+            channel_id,
+            embeds=render.bundle_embeds(entries),
+            view=view,
+            nonce=nonce,
+            mentions=mentions,
         )
 
     async def send_digest(
@@ -59,6 +78,7 @@ class DiscordTransport:
         topics: Sequence[str],
         *,
         nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int:
         view = None
         if self._save is not None:
@@ -66,7 +86,11 @@ class DiscordTransport:
             for n, paper in enumerate(papers[:10], start=1):
                 view.add_item(self._save(paper.id, f"Save {n}"))
         return await self._send(
-            channel_id, embeds=[render.digest_embed(papers, more, topics)], view=view, nonce=nonce
+            channel_id,
+            embeds=[render.digest_embed(papers, more, topics)],
+            view=view,
+            nonce=nonce,
+            mentions=mentions,
         )
 
     async def _send(
@@ -76,20 +100,23 @@ class DiscordTransport:
         embeds: list[discord.Embed],
         view: discord.ui.View | None = None,
         nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id)
+        # Pings exactly the topics' roles, if any; never anyone else.
+        content = " ".join(f"<@&{role}>" for role in mentions) or None
+        allowed = discord.AllowedMentions.none()
+        if mentions:
+            allowed.roles = [discord.Object(id=role) for role in mentions]
         # discord.py sends a nonce with enforce_nonce: Discord drops a second message with it.
         try:
             if view is None:
                 message = await channel.send(
-                    embeds=embeds, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
+                    content, embeds=embeds, allowed_mentions=allowed, nonce=nonce
                 )
             else:
                 message = await channel.send(
-                    embeds=embeds,
-                    view=view,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                    nonce=nonce,
+                    content, embeds=embeds, view=view, allowed_mentions=allowed, nonce=nonce
                 )
         except discord.Forbidden as exc:
             if exc.code == CANNOT_MESSAGE_USER:

@@ -39,6 +39,21 @@ def _may_manage(interaction: Interaction) -> Callable[[int], bool]:
     return check
 
 
+def _pingable(interaction: Interaction, role: discord.Role | None) -> int | None:
+    """The role's id, if paperbot can ping it; else a message saying how to make it so."""
+    if role is None:
+        return None
+    if role.is_default():
+        raise UserError("paperbot pings a role, never @everyone.")
+    if not role.mentionable and not interaction.app_permissions.mention_everyone:
+        raise UserError(
+            f"paperbot cannot ping @{role.name}: the role is not mentionable. Allow it in Server "
+            f'Settings > Roles > {role.name} > "Allow anyone to @mention this role", then '
+            "try again."
+        )
+    return role.id
+
+
 def _where(interaction: Interaction) -> tuple[int, int]:
     if interaction.guild_id is None or interaction.channel_id is None:
         raise app_commands.NoPrivateMessage()
@@ -57,6 +72,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         min_upvotes="Post a paper only once it has this many upvotes",
         backfill="Also post this many of the newest stored matching papers now (0-10)",
         digest_hour="Collect papers into one daily digest at this hour (UTC, 0-23)",
+        mention="Ping this role with each post (a digest pings once)",
     )
     @app_commands.checks.has_permissions(manage_channels=True)
     async def add(
@@ -66,8 +82,10 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         min_upvotes: app_commands.Range[int, 0, 100000] = 0,
         backfill: app_commands.Range[int, 0, 10] = 0,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
+        mention: discord.Role | None = None,
     ) -> None:
         guild_id, channel_id = _where(interaction)
+        role_id = _pingable(interaction, mention)
         await interaction.response.defer(ephemeral=True, thinking=True)
         added = await self._topics.add(
             guild_id=guild_id,
@@ -77,6 +95,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             min_upvotes=min_upvotes,
             backfill=backfill,
             digest_hour=digest_hour,
+            mention_role_id=role_id,
         )
         await interaction.followup.send(embed=render_topics.topic_added(added), ephemeral=True)
 
@@ -106,6 +125,8 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         min_upvotes="Post a paper only once it has this many upvotes",
         digest_hour="Collect its papers into one daily digest at this hour (UTC, 0-23)",
         at_once="Post each paper at once again (no digest)",
+        mention="Ping this role with each post",
+        no_mention="Stop pinging a role",
     )
     async def edit(
         self,
@@ -115,8 +136,11 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         min_upvotes: app_commands.Range[int, 0, 100000] | None = None,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
         at_once: bool = False,
+        mention: discord.Role | None = None,
+        no_mention: bool = False,
     ) -> None:
         guild_id, _channel = _where(interaction)
+        role_id = _pingable(interaction, mention)
         edited, understood = await self._topics.edit(
             guild_id,
             parse_topic_id(topic),
@@ -125,6 +149,8 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             min_upvotes=min_upvotes,
             digest_hour=digest_hour,
             at_once=at_once,
+            mention_role_id=role_id,
+            no_mention=no_mention,
         )
         await interaction.response.send_message(
             embed=render_topics.topic_edited(edited, understood, query_changed=query is not None),

@@ -28,6 +28,7 @@ TABLES: tuple[tuple[str, str | None], ...] = (
     ("saved_items", None),
     ("people", None),
     ("foryou_digests", None),
+    ("guild_settings", None),
 )
 # Not copied: derived from the tables above (search's newest papers), or about processes.
 DERIVED = ("papers_recent", "outbox_leases", "fleet")

@@ -119,7 +119,9 @@ class DeliveryStore:
             "ORDER BY due.channel_id, due.next_attempt_at, due.id",
             params,
         )
-        names = await self._topic_names({t for r in rows for t in json.loads(r["topic_ids"])})
+        names, roles = await self._topic_names(
+            {t for r in rows for t in json.loads(r["topic_ids"])}
+        )
         return [
             Delivery(
                 id=r["delivery_id"],
@@ -129,6 +131,9 @@ class DeliveryStore:
                 topics=tuple(names[t] for t in json.loads(r["topic_ids"]) if t in names),
                 digest=bool(r["digest"]),
                 attempts=r["attempts"],
+                mentions=tuple(
+                    sorted({roles[t] for t in json.loads(r["topic_ids"]) if roles.get(t)})
+                ),
             )
             for r in rows
         ]
@@ -159,16 +164,18 @@ class DeliveryStore:
                 (self.holder, *channels),
             )
 
-    async def _topic_names(self, ids: set[int]) -> dict[int, str]:
+    async def _topic_names(self, ids: set[int]) -> tuple[dict[int, str], dict[int, int]]:
+        """The topics' names, and the roles those that ping one ping."""
         names = {RECOMMENDED: RECOMMENDED_NAME} if RECOMMENDED in ids else {}
         ids = ids - {RECOMMENDED}
         if not ids:
-            return names
+            return names, {}
         marks = ",".join("?" * len(ids))
         rows = await self._store.fetch_all(
-            f"SELECT id, query FROM topics WHERE id IN ({marks})", tuple(ids)
+            f"SELECT id, query, mention_role_id FROM topics WHERE id IN ({marks})", tuple(ids)
         )
-        return names | {r[0]: r[1] for r in rows}
+        roles = {int(r[0]): int(r[2]) for r in rows if r[2] is not None}
+        return names | {r[0]: r[1] for r in rows}, roles
 
     async def next_due(self, now: datetime) -> datetime | None:
         """When the next delivery this process may send falls due (leased channels aside)."""

@@ -92,6 +92,7 @@ class Topic:
     paused_from: datetime | None = None
     since: datetime | None = None
     new_from: datetime | None = None  # its query's last change (/topic edit)
+    mention_role_id: int | None = None  # the role pinged with each of its posts
 
     @property
     def is_follow(self) -> bool:
@@ -128,6 +129,7 @@ class Delivery:
     topics: tuple[str, ...]
     digest: bool
     attempts: int
+    mentions: tuple[int, ...] = ()  # roles its topics ping
 
 
 @dataclass(frozen=True, slots=True)

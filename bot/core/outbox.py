@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.core.admin_log import Report
 from bot.core.errors import StoreUnwritable
-from bot.core.models import Delivery, Paper
+from bot.core.models import DM_GUILD, Delivery, Paper
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,22 @@ class Transport(Protocol):
     """
 
     async def send_card(
-        self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+        self,
+        channel_id: int,
+        paper: Paper,
+        topics: Sequence[str],
+        *,
+        nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int: ...
 
     async def send_bundle(
-        self, channel_id: int, entries: Sequence[Entry], *, nonce: str
+        self,
+        channel_id: int,
+        entries: Sequence[Entry],
+        *,
+        nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int: ...
 
     async def send_digest(
@@ -80,6 +92,7 @@ class Transport(Protocol):
         topics: Sequence[str],
         *,
         nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int: ...
 
 
@@ -175,9 +188,11 @@ class Outbox:
         pace: Pace | None = None,
         clock: Clock = utc_now,
         sleep: Sleep = asyncio.sleep,
+        report: Report | None = None,
     ) -> None:
         self._store = store
         self._transport = transport
+        self._report = report  # a server's admin log: pauses and give-ups
         self._pace = pace or Pace()
         self._clock = clock
         self._sleep = sleep
@@ -278,6 +293,8 @@ class Outbox:
         first = group[0]
         ids = tuple(d.id for d in group)
         nonce = nonce_for(ids)
+        # The roles the message's topics ping, each once (a digest or bundle pings once).
+        mentions = sorted({role for d in group for role in d.mentions})
         await self._throttle.wait()
         try:
             if message.kind == "digest":
@@ -289,15 +306,16 @@ class Outbox:
                     len(papers) - DIGEST_ENTRIES,
                     topics,
                     nonce=nonce,
+                    mentions=mentions,
                 )
             elif message.kind == "bundle":
                 entries = [(d.paper, d.topics) for d in group]
                 message_id = await self._transport.send_bundle(
-                    first.channel_id, entries, nonce=nonce
+                    first.channel_id, entries, nonce=nonce, mentions=mentions
                 )
             else:
                 message_id = await self._transport.send_card(
-                    first.channel_id, first.paper, first.topics, nonce=nonce
+                    first.channel_id, first.paper, first.topics, nonce=nonce, mentions=mentions
                 )
         except DeliveryFailed as failure:
             return await self._failed(group, failure)
@@ -317,6 +335,11 @@ class Outbox:
         if failure.kind in ("forbidden", "gone"):
             await self._store.pause_channel(first.channel_id, failure.reason, now)
             log.warning("paused channel %s: %s", first.channel_id, failure.reason)
+            await self._tell(
+                first.guild_id,
+                f"Paused posting in <#{first.channel_id}>: {failure.reason.rstrip('.')}. "
+                "What it owes waits; `/topic resume` sends it once that is fixed.",
+            )
             return "paused"
         attempts = first.attempts + 1
         if attempts >= MAX_ATTEMPTS:
@@ -327,6 +350,11 @@ class Outbox:
                 first.channel_id,
                 attempts,
                 failure.reason,
+            )
+            await self._tell(
+                first.guild_id,
+                f"Gave up on {len(ids)} paper{'s' if len(ids) != 1 else ''} for "
+                f"<#{first.channel_id}> after {attempts} attempts: {failure.reason}",
             )
             return "failed"
         retry_at = now + timedelta(seconds=self.backoff(attempts))
@@ -340,6 +368,10 @@ class Outbox:
             retry_at.strftime("%H:%M:%S"),
         )
         return "failed"
+
+    async def _tell(self, guild_id: int, line: str) -> None:
+        if self._report is not None and guild_id != DM_GUILD:  # a person's DMs: no server
+            await self._report(guild_id, line)
 
     def backoff(self, attempts: int) -> float:
         base = min(self._pace.backoff_base * 2.0 ** (attempts - 1), self._pace.backoff_max)

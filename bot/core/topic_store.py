@@ -23,7 +23,7 @@ MAX_TOPICS_PER_GUILD = 200
 _TOPIC_SELECT = (
     "SELECT t.id, t.guild_id, t.channel_id, t.query, t.canonical, t.min_upvotes, t.digest_hour, "
     "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since, t.paused_from, "
-    "t.new_from "
+    "t.new_from, t.mention_role_id "
     "FROM topics t "
     "LEFT JOIN channel_state c ON c.channel_id = t.channel_id"
 )
@@ -61,6 +61,7 @@ class TopicStore:
         digest_hour: int | None,
         created_by: int,
         now: datetime,
+        mention_role_id: int | None = None,
     ) -> Topic:
         """Insert a topic, checking the limits and duplicates in the same transaction."""
         async with self._store.transaction() as tx:
@@ -102,8 +103,8 @@ class TopicStore:
             topic_id = await scalar_in(
                 tx,
                 "INSERT INTO topics (guild_id, channel_id, query, canonical, min_upvotes, "
-                "digest_hour, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "RETURNING id",
+                "digest_hour, created_by, created_at, mention_role_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     guild_id,
                     channel_id,
@@ -113,6 +114,7 @@ class TopicStore:
                     digest_hour,
                     created_by,
                     to_iso(now),
+                    mention_role_id,
                 ),
             )
             await tx.execute(
@@ -151,6 +153,7 @@ class TopicStore:
         canonical: str,
         min_upvotes: int,
         digest_hour: int | None,
+        mention_role_id: int | None,
         now: datetime,
     ) -> Topic:
         """Change a topic in place: its id, history and counts stay. A new query owes no
@@ -173,9 +176,9 @@ class TopicStore:
                     "UPDATE topics SET new_from = ? WHERE id = ?", (to_iso(now), topic.id)
                 )
             await tx.execute(
-                "UPDATE topics SET query = ?, canonical = ?, min_upvotes = ?, digest_hour = ? "
-                "WHERE id = ?",
-                (query, canonical, min_upvotes, digest_hour, topic.id),
+                "UPDATE topics SET query = ?, canonical = ?, min_upvotes = ?, digest_hour = ?, "
+                "mention_role_id = ? WHERE id = ?",
+                (query, canonical, min_upvotes, digest_hour, mention_role_id, topic.id),
             )
             await tx.execute(BUMP_VERSION)
         edited = await self.get_topic(topic.guild_id, topic.id)
@@ -253,4 +256,5 @@ def _topic(row: Any) -> Topic:
         since=from_iso(row["since"]),
         paused_from=from_iso(row["paused_from"]),
         new_from=from_iso(row["new_from"]),
+        mention_role_id=row["mention_role_id"],
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.core.admin_log import Report
 from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import UserError
 from bot.core.explain import evidence, explain, match_share
@@ -138,7 +139,9 @@ class TopicService:
         find_paper: FindPaper | None = None,
         on_queued: Callable[[], None] = lambda: None,
         clock: Clock = utc_now,
+        report: Report | None = None,
     ) -> None:
+        self._report = report  # the server's admin log
         self._store = store
         self._topics = topics
         self._deliveries = deliveries
@@ -167,6 +170,7 @@ class TopicService:
         min_upvotes: int = 0,
         backfill: int = 0,
         digest_hour: int | None = None,
+        mention_role_id: int | None = None,
     ) -> AddedTopic:
         query = parse(text)
         if not 0 <= backfill <= MAX_BACKFILL:
@@ -181,6 +185,7 @@ class TopicService:
             digest_hour=digest_hour,
             created_by=user_id,
             now=now,
+            mention_role_id=mention_role_id,
         )
         self._invalidate()
         recent = await self._store.recent_papers(now - RECENT)
@@ -234,13 +239,20 @@ class TopicService:
         min_upvotes: int | None = None,
         digest_hour: int | None = None,
         at_once: bool = False,
+        mention_role_id: int | None = None,
+        no_mention: bool = False,
     ) -> tuple[Topic, Query]:
         """Change a topic in place (the person may manage its channel): its query, threshold,
         or digest hour (`at_once` posts each paper at once again). Its id, history and
         counts stay; a new query owes no paper first seen before the change."""
         topic = await self._managed_topic(guild_id, topic_id, may_manage)
-        if text is None and min_upvotes is None and digest_hour is None and not at_once:
-            raise UserError("Say what to change: `query`, `min_upvotes` or `digest_hour`.")
+        unchanged = (text, min_upvotes, digest_hour, mention_role_id) == (None,) * 4
+        if unchanged and not at_once and not no_mention:
+            raise UserError(
+                "Say what to change: `query`, `min_upvotes`, `digest_hour` or `mention`."
+            )
+        if no_mention and mention_role_id is not None:
+            raise UserError("Either ping a role or stop pinging, not both.")
         if at_once and digest_hour is not None:
             raise UserError("A topic posts either at once or in a digest, not both.")
         query = parse(text if text is not None else topic.query)
@@ -252,6 +264,9 @@ class TopicService:
             digest_hour=None
             if at_once
             else (digest_hour if digest_hour is not None else topic.digest_hour),
+            mention_role_id=None
+            if no_mention
+            else (mention_role_id if mention_role_id is not None else topic.mention_role_id),
             now=self._clock(),
         )
         self._invalidate()
@@ -262,6 +277,10 @@ class TopicService:
         if not await self._deliveries.resume_channel(guild_id, topic.channel_id):
             raise UserError("That topic's channel is not paused; nothing to resume.")
         self._on_queued()
+        if self._report is not None:
+            await self._report(
+                guild_id, f"Resumed posting in <#{topic.channel_id}> (topic #{topic.id})."
+            )
         return topic
 
     async def resume_follows(self, channel_id: int) -> bool:

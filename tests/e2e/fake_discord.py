@@ -42,6 +42,8 @@ EVERYONE_PERMS = (
 BOT_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
 # What a user-installed app may do where the bot is not (answer its own interactions).
 USER_APP_PERMS = SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
+MENTION_EVERYONE = 1 << 17
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 EPHEMERAL = 1 << 6
 CALLBACK_DEADLINE = 3.0
@@ -216,6 +218,13 @@ class FakeDiscord:
             "icon": None,
             "unicode_emoji": None,
         }
+
+    def add_role(self, name: str, *, mentionable: bool) -> str:
+        """A role of the home guild that no one holds, mentionable by anyone or not."""
+        role_id = snowflake()
+        self.roles[role_id] = self._role(role_id, name, 0, 1)
+        self.roles[role_id]["mentionable"] = mentionable
+        return role_id
 
     def add_channel(self, name: str, *, hidden_from_bot: bool = False) -> Channel:
         channel = Channel(snowflake(), name, hidden_from_bot)
@@ -551,6 +560,9 @@ class FakeDiscord:
         }
         if definition.get("guild_id"):
             data["guild_id"] = definition["guild_id"]
+        roles = {str(o["value"]) for o in _flat(data["options"]) if o["type"] == 8}
+        if roles:  # Discord resolves role options into the roles themselves
+            data["resolved"] = {"roles": {r: self.roles[r] for r in roles}}
         kind = 4 if focused else 2
         return await self._interact(kind, user, channel, data)
 
@@ -1165,6 +1177,29 @@ class FakeDiscord:
             ]
         return fields
 
+    def _pinged_roles(self, channel_id: str, message: dict[str, Any]) -> list[str]:
+        """The roles Discord would ping: named in the content, allowed by allowed_mentions,
+        and mentionable (or the bot may mention everyone)."""
+        allowed = message.get("allowed_mentions")
+        named = _ROLE_MENTION.findall(message.get("content") or "")
+        channel = self.channels.get(channel_id)
+        if not named or channel is None or channel.kind != 0 or channel is self.foreign:
+            return []  # roles are pinged in the servers the bot is in only
+        may_all = bool(self.permissions(self.app_id, channel) & MENTION_EVERYONE)
+        pinged = []
+        for role_id in named:
+            listed = [str(r) for r in (allowed or {}).get("roles", [])]
+            if (
+                allowed is not None
+                and "roles" not in allowed.get("parse", [])
+                and (role_id not in listed)
+            ):
+                continue
+            role = self.roles.get(role_id)
+            if role is not None and (role.get("mentionable") or may_all):
+                pinged.append(role_id)
+        return pinged
+
     def _message(
         self,
         channel_id: str,
@@ -1194,6 +1229,7 @@ class FakeDiscord:
         if channel_id in self.channels and self.channels[channel_id].kind == 0:
             message["guild_id"] = self.channels[channel_id].guild_id or self.guild_id
         message.update(self._message_fields(body, files))
+        message["mention_roles"] = self._pinged_roles(channel_id, message)
         if interaction is not None:
             message["_interaction"] = interaction.id
         self._message_times[message["id"]] = time.monotonic()
@@ -1246,6 +1282,15 @@ class FakeDiscord:
                     raise _Refusal(_invalid("components.custom_id", "Must be 100 or fewer."))
         if not content and not embeds and not files and not rows and "content" in body:
             raise _Refusal(_json({"message": "Cannot send an empty message", "code": 50006}, 400))
+
+
+def _flat(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every option of a command's payload, subcommands' options included."""
+    found = []
+    for option in options:
+        found.append(option)
+        found += _flat(option.get("options", []))
+    return found
 
 
 class Unavailable(KeyError):

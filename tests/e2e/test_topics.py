@@ -481,3 +481,42 @@ async def test_topic_edit_changes_a_topic_in_place_and_keeps_its_history(bot: Ru
         "admin", "papers", "topic edit", {"topic": str(topic_id), "at_once": True}
     )
     assert "each paper at once" in str(back["embeds"][0]["fields"])
+
+
+async def test_a_topic_pings_its_role_and_no_one_else(bot: RunningBot) -> None:
+    readers = bot.discord.add_role("paper-readers", mentionable=True)
+    quiet = bot.discord.add_role("quiet", mentionable=False)
+    await bot.start()
+    refused = await add_topic(bot, "papers", "agents", mention=quiet)
+    assert refused["content"].startswith("paperbot cannot ping @quiet: the role is not mentionable")
+    assert bot.query("SELECT count(*) FROM topics") == [(0,)], "nothing half-written"
+
+    added = await add_topic(bot, "papers", "diffusion", mention=readers)
+    assert f"pings <@&{readers}>" in str(added["embeds"][0]["fields"])
+    bot.hf.add(make_item("2611.00961", "Diffusion that pings"))
+    (card,) = await bot.discord.wait_messages("papers", 1)
+    assert card["content"] == f"<@&{readers}>"
+    allowed = card["allowed_mentions"]
+    assert allowed["parse"] == []
+    assert [str(r) for r in allowed["roles"]] == [readers], "only that role may be pinged"
+    assert card["mention_roles"] == [readers], "exactly that role was pinged"
+
+    # A digest pings once, whatever number of papers it holds.
+    hour = (datetime.now(UTC) + timedelta(hours=2)).hour
+    await add_topic(bot, "ml-news", "agents", mention=readers, digest_hour=hour)
+    bot.hf.add(*(make_item(f"2611.{970 + i:05d}", f"Agents that ping {i}") for i in range(3)))
+    await bot.wait_for_db(
+        "SELECT count(*) FROM deliveries WHERE digest = 1", lambda r: r[0][0] == 3
+    )
+    bot.offset = timedelta(hours=2, minutes=1)
+    (digest,) = await bot.discord.wait_messages("ml-news", 1)
+    assert digest["content"] == f"<@&{readers}>"
+    assert digest["mention_roles"] == [readers]
+
+    ((topic_id,),) = bot.query("SELECT id FROM topics WHERE query = 'diffusion'")
+    await bot.command("admin", "papers", "topic edit", {"topic": str(topic_id), "no_mention": True})
+    bot.hf.add(make_item("2611.00965", "Diffusion, quietly"))
+    (_first, second) = await bot.discord.wait_messages("papers", 2)
+    assert second["content"] == ""
+    assert second["mention_roles"] == []
+    assert second["allowed_mentions"] == {"parse": []}

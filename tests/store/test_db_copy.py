@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.admin_log import GuildSettingsStore
 from bot.core.database import ProcessLock
 from bot.core.db_copy import TABLES, CopyRefused, copy_database
 from bot.core.delivery_store import DeliveryStore
@@ -61,6 +62,7 @@ async def populate(path: Path) -> None:
         await saved.save(42, "Reading", papers[1], None, T0 + timedelta(seconds=1))
         await FollowStore(store).remember(42, 4200, T0)  # a person who follows by DM
         await ForYouStore(store).set_digest(42, 8, False, None, T0, T0)
+        await GuildSettingsStore(store).set_log_channel(1, 99, T0)
 
 
 async def table(store: Store, name: str) -> list[tuple[object, ...]]:

@@ -25,7 +25,13 @@ class FakeTransport:
         self.bundles: list[tuple[int, list[str]]] = []
 
     async def send_card(
-        self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+        self,
+        channel_id: int,
+        paper: Paper,
+        topics: Sequence[str],
+        *,
+        nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int:
         if channel_id in self.failures:
             raise self.failures[channel_id]
@@ -34,7 +40,12 @@ class FakeTransport:
         return len(self.cards)
 
     async def send_bundle(
-        self, channel_id: int, entries: Sequence[tuple[Paper, Sequence[str]]], *, nonce: str
+        self,
+        channel_id: int,
+        entries: Sequence[tuple[Paper, Sequence[str]]],
+        *,
+        nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int:
         if channel_id in self.failures:
             raise self.failures[channel_id]
@@ -50,6 +61,7 @@ class FakeTransport:
         topics: Sequence[str],
         *,
         nonce: str,
+        mentions: Sequence[int] = (),
     ) -> int:
         self.nonces.append(nonce)
         self.digests.append((channel_id, [p.id for p in papers], more))
@@ -208,7 +220,13 @@ async def test_an_unexpected_error_never_stops_the_loop(topics: DeliveryStore) -
         calls = 0
 
         async def send_card(
-            self, channel_id: int, paper: Paper, topics: Sequence[str], *, nonce: str
+            self,
+            channel_id: int,
+            paper: Paper,
+            topics: Sequence[str],
+            *,
+            nonce: str,
+            mentions: Sequence[int] = (),
         ) -> int:
             self.calls += 1
             if self.calls == 1:
