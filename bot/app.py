@@ -15,6 +15,7 @@ import yarl
 
 from bot.client import PaperBot
 from bot.config import Settings
+from bot.core.admin_log import AdminLog, GuildSettingsStore
 from bot.core.database import ProcessLock
 from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import StoreOpenError
@@ -178,6 +179,23 @@ def build(
         clock=clock,
     )
     topic_store = TopicStore(store)
+    log_settings = GuildSettingsStore(store)
+
+    async def post_line(channel_id: int, text: str) -> None:
+        await transport.post_line(channel_id, text)
+
+    admin_log = AdminLog(log_settings, post_line)
+
+    def store_changed(problem: str | None) -> None:
+        line = (
+            f"paperbot cannot write to its store ({problem}): posting and polling are paused "
+            "until it can."
+            if problem
+            else "paperbot's store takes writes again: posting and polling resume."
+        )
+        scheduler.spawn(admin_log.report(None, line), name="admin log")
+
+    store.health.listeners.append(store_changed)
     deliveries = DeliveryStore(
         store,
         holder=fleet.process,
@@ -194,6 +212,7 @@ def build(
         find_paper=search.show,
         on_queued=lambda: outbox.wake(),
         clock=clock,
+        report=admin_log.report,
     )
     poller = Poller(
         source,
@@ -203,6 +222,7 @@ def build(
         interval_seconds=settings.poll_seconds,
         clock=clock,
         may_poll=fleet.may_poll,
+        report=admin_log.report,
     )
     scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
     scheduler.every(settings.heartbeat_seconds, fleet.beat, name=HEARTBEAT_JOB)
@@ -237,7 +257,7 @@ def build(
     bot = PaperBot(
         meta=store,
         cogs=[
-            StatusCog(status),
+            StatusCog(status, log_settings, post_line, clock),
             TopicsCog(topics),
             FollowsCog(follows),
             PrivacyCog(follows),
@@ -252,7 +272,13 @@ def build(
         before_identify=fleet.before_identify,
     )
     transport = DiscordTransport(bot, save_button)
-    outbox = Outbox(deliveries, transport, pace=Pace(per_second=settings.send_rate), clock=clock)
+    outbox = Outbox(
+        deliveries,
+        transport,
+        pace=Pace(per_second=settings.send_rate),
+        clock=clock,
+        report=admin_log.report,
+    )
     return bot, outbox, fleet
 
 

@@ -93,6 +93,11 @@ class DiscordTransport:
             mentions=mentions,
         )
 
+    async def post_line(self, channel_id: int, text: str) -> None:
+        """One plain line (the admin log), mentioning no one; raises when Discord refuses."""
+        channel = self._client.get_partial_messageable(channel_id)
+        await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+
     async def _send(
         self,
         channel_id: int,

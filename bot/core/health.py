@@ -36,13 +36,24 @@ class StoreHealth:
         self._clock = clock
         self.problem: str | None = None
         self.since: datetime | None = None
+        # Told of each change: the problem, or None once writes work again (the admin logs).
+        self.listeners: list[Callable[[str | None], None]] = []
 
     def failed(self, reason: str) -> None:
         if self.problem != reason:
             log.error("database is not writable: %s; sending and polling paused", reason)
             self.problem, self.since = reason, self._clock()
+            self._tell(reason)
 
     def ok(self) -> None:
         if self.problem is not None:
             log.warning("database is writable again; sending and polling resume")
             self.problem = self.since = None
+            self._tell(None)
+
+    def _tell(self, problem: str | None) -> None:
+        for listener in self.listeners:
+            try:
+                listener(problem)
+            except Exception:
+                log.exception("a store health listener failed")

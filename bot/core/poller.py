@@ -10,11 +10,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
+from bot.core.admin_log import Report
 from bot.core.errors import SourceError, StoreUnwritable
 from bot.core.hf_source import daily_dates
 from bot.core.models import IngestResult, Paper, PollRecord
 
 log = logging.getLogger(__name__)
+
+UNREACHABLE_AFTER = timedelta(hours=1)  # how long every feed fails before admins hear of it
 
 STORE_RETRY_FIRST = timedelta(seconds=2)  # then doubling while the store stays unwritable
 STORE_RETRY_MAX = timedelta(minutes=10)
@@ -52,8 +55,12 @@ class Poller:
         interval_seconds: int,
         clock: Clock = utc_now,
         may_poll: Callable[[], Awaitable[bool]] | None = None,
+        report: Report | None = None,
     ) -> None:
         self._source = source
+        self._report = report  # every server's admin log: Hugging Face down for long, and back
+        self._down_since: datetime | None = None
+        self._down_told = False
         self._may_poll = may_poll  # in a fleet, only the process holding the poll lock polls
         self._ingest = ingest
         self._log = poll_log
@@ -81,7 +88,32 @@ class Poller:
             self._store_retry = min(self._store_retry * 2, STORE_RETRY_MAX)
             return []
         self._store_retry, self._store_retry_at = STORE_RETRY_FIRST, None
+        await self._watch_source(records, now)
         return records
+
+    async def _watch_source(self, records: list[PollRecord], now: datetime) -> None:
+        """Tell the admin logs once when every feed has failed for UNREACHABLE_AFTER, and once
+        when Hugging Face answers again."""
+        if not records:
+            return
+        if all(r.error for r in records):
+            self._down_since = self._down_since or now
+            if not self._down_told and now - self._down_since >= UNREACHABLE_AFTER:
+                self._down_told = True
+                if self._report is not None:
+                    await self._report(
+                        None,
+                        "Hugging Face has been unreachable since "
+                        f"{self._down_since:%Y-%m-%d %H:%M} UTC: {records[0].error}. paperbot "
+                        "keeps polling and will say when it answers again.",
+                    )
+            return
+        if self._down_told and self._report is not None and self._down_since is not None:
+            hours = (now - self._down_since).total_seconds() / 3600
+            await self._report(
+                None, f"Hugging Face answers again, after {hours:.1f} hours unreachable."
+            )
+        self._down_since, self._down_told = None, False
 
     async def poll_feed(self, feed: str) -> PollRecord:
         started = self._clock()

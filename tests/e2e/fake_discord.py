@@ -560,9 +560,25 @@ class FakeDiscord:
         }
         if definition.get("guild_id"):
             data["guild_id"] = definition["guild_id"]
+        # Discord resolves role and channel options into the objects themselves.
         roles = {str(o["value"]) for o in _flat(data["options"]) if o["type"] == 8}
-        if roles:  # Discord resolves role options into the roles themselves
-            data["resolved"] = {"roles": {r: self.roles[r] for r in roles}}
+        channels = {str(o["value"]) for o in _flat(data["options"]) if o["type"] == 7}
+        if roles or channels:
+            author = self.users[user]["id"]
+            data["resolved"] = {
+                "roles": {r: self.roles[r] for r in roles},
+                "channels": {
+                    c: {
+                        "id": c,
+                        "type": 0,
+                        "name": self.channels[c].name,
+                        "guild_id": self.channels[c].guild_id or self.guild_id,
+                        "parent_id": None,
+                        "permissions": str(self.permissions(author, self.channels[c])),
+                    }
+                    for c in channels
+                },
+            }
         kind = 4 if focused else 2
         return await self._interact(kind, user, channel, data)
 
