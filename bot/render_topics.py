@@ -24,11 +24,16 @@ def options_text(topic: Topic) -> str:
         parts.append(f"daily digest at {topic.digest_hour:02d}:00 UTC")
     if topic.mention_role_id is not None:
         parts.append(f"pings <@&{topic.mention_role_id}>")
+    if topic.thread:
+        parts.append("a thread per paper")
     return ", ".join(parts) or "each paper at once"
 
 
 def state_text(topic: Topic) -> str:
-    return f"**paused**: {topic.paused_reason}" if topic.paused_reason else "active"
+    state = f"**paused**: {topic.paused_reason}" if topic.paused_reason else "active"
+    if topic.thread and topic.thread_problem:
+        state += f" (no threads: {topic.thread_problem})"
+    return state
 
 
 def code(text: str) -> str:

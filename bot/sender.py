@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -14,6 +14,7 @@ from bot.core.outbox import DeliveryFailed
 
 SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a thread archives itself after a day of quiet
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
@@ -92,6 +93,23 @@ class DiscordTransport:
             nonce=nonce,
             mentions=mentions,
         )
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        """A public thread on a posted card, archived after a day of quiet."""
+        try:
+            # The REST call itself: the card is known by id only (no cached guild message).
+            await self._client.http.start_thread_with_message(
+                channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.Forbidden as exc:
+            raise DeliveryFailed(
+                "forbidden",
+                "Discord refused to open a thread on the post "
+                f"(403: {exc.text or 'Missing Permissions'}); give paperbot Create Public "
+                "Threads there",
+            ) from exc
+        except discord.HTTPException as exc:
+            raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
 
     async def post_line(self, channel_id: int, text: str) -> None:
         """One plain line (the admin log), mentioning no one; raises when Discord refuses."""

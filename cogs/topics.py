@@ -73,6 +73,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         backfill="Also post this many of the newest stored matching papers now (0-10)",
         digest_hour="Collect papers into one daily digest at this hour (UTC, 0-23)",
         mention="Ping this role with each post (a digest pings once)",
+        thread="Open a public thread on each posted paper, for discussion",
     )
     @app_commands.checks.has_permissions(manage_channels=True)
     async def add(
@@ -83,6 +84,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         backfill: app_commands.Range[int, 0, 10] = 0,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
         mention: discord.Role | None = None,
+        thread: bool = False,
     ) -> None:
         guild_id, channel_id = _where(interaction)
         role_id = _pingable(interaction, mention)
@@ -96,6 +98,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             backfill=backfill,
             digest_hour=digest_hour,
             mention_role_id=role_id,
+            thread=thread,
         )
         await interaction.followup.send(embed=render_topics.topic_added(added), ephemeral=True)
 
@@ -127,6 +130,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         at_once="Post each paper at once again (no digest)",
         mention="Ping this role with each post",
         no_mention="Stop pinging a role",
+        thread="Open a public thread on each posted paper (or stop)",
     )
     async def edit(
         self,
@@ -138,6 +142,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         at_once: bool = False,
         mention: discord.Role | None = None,
         no_mention: bool = False,
+        thread: bool | None = None,
     ) -> None:
         guild_id, _channel = _where(interaction)
         role_id = _pingable(interaction, mention)
@@ -151,6 +156,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             at_once=at_once,
             mention_role_id=role_id,
             no_mention=no_mention,
+            thread=thread,
         )
         await interaction.response.send_message(
             embed=render_topics.topic_edited(edited, understood, query_changed=query is not None),

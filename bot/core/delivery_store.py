@@ -119,7 +119,7 @@ class DeliveryStore:
             "ORDER BY due.channel_id, due.next_attempt_at, due.id",
             params,
         )
-        names, roles = await self._topic_names(
+        names, roles, threaded = await self._topic_names(
             {t for r in rows for t in json.loads(r["topic_ids"])}
         )
         return [
@@ -134,6 +134,7 @@ class DeliveryStore:
                 mentions=tuple(
                     sorted({roles[t] for t in json.loads(r["topic_ids"]) if roles.get(t)})
                 ),
+                thread=any(t in threaded for t in json.loads(r["topic_ids"])),
             )
             for r in rows
         ]
@@ -164,18 +165,40 @@ class DeliveryStore:
                 (self.holder, *channels),
             )
 
-    async def _topic_names(self, ids: set[int]) -> tuple[dict[int, str], dict[int, int]]:
-        """The topics' names, and the roles those that ping one ping."""
+    async def _topic_names(self, ids: set[int]) -> tuple[dict[int, str], dict[int, int], set[int]]:
+        """The topics' names, the roles those that ping one ping, and those wanting threads."""
         names = {RECOMMENDED: RECOMMENDED_NAME} if RECOMMENDED in ids else {}
         ids = ids - {RECOMMENDED}
         if not ids:
-            return names, {}
+            return names, {}, set()
         marks = ",".join("?" * len(ids))
         rows = await self._store.fetch_all(
-            f"SELECT id, query, mention_role_id FROM topics WHERE id IN ({marks})", tuple(ids)
+            f"SELECT id, query, mention_role_id, thread FROM topics WHERE id IN ({marks})",
+            tuple(ids),
         )
         roles = {int(r[0]): int(r[2]) for r in rows if r[2] is not None}
-        return names | {r[0]: r[1] for r in rows}, roles
+        threaded = {int(r[0]) for r in rows if r[3]}
+        return names | {r[0]: r[1] for r in rows}, roles, threaded
+
+    async def thread_refused(self, channel_id: int, reason: str) -> bool:
+        """Note why Discord refused a thread for the channel's thread topics; True if that is
+        news (the reason changed), to be reported once."""
+        async with self._store.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE topics SET thread_problem = ? WHERE channel_id = ? AND thread = 1 "
+                "AND (thread_problem IS NULL OR thread_problem <> ?)",
+                (reason, channel_id, reason),
+            )
+        return changed > 0
+
+    async def thread_opened(self, channel_id: int) -> None:
+        """Threads work in the channel (again): forget an old refusal."""
+        async with self._store.transaction() as tx:
+            await tx.execute(
+                "UPDATE topics SET thread_problem = NULL WHERE channel_id = ? "
+                "AND thread_problem IS NOT NULL",
+                (channel_id,),
+            )
 
     async def next_due(self, now: datetime) -> datetime | None:
         """When the next delivery this process may send falls due (leased channels aside)."""

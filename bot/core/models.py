@@ -93,6 +93,8 @@ class Topic:
     since: datetime | None = None
     new_from: datetime | None = None  # its query's last change (/topic edit)
     mention_role_id: int | None = None  # the role pinged with each of its posts
+    thread: bool = False  # a public thread on each card it posts
+    thread_problem: str | None = None  # why Discord refused the last thread, if it did
 
     @property
     def is_follow(self) -> bool:
@@ -130,6 +132,7 @@ class Delivery:
     digest: bool
     attempts: int
     mentions: tuple[int, ...] = ()  # roles its topics ping
+    thread: bool = False  # one of its topics wants a thread on its card
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 DIGEST_ENTRIES = 10
+THREAD_NAME = 100  # Discord's longest thread name
 BUNDLE = 10  # papers in one message: Discord allows ten embeds
 SENDERS = 16  # channels served at once
 IDLE_WAIT = 30.0
@@ -95,6 +96,8 @@ class Transport(Protocol):
         mentions: Sequence[int] = (),
     ) -> int: ...
 
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None: ...
+
 
 class OutboxStore(Protocol):
     async def due_deliveries(self, now: datetime, channels: int = ...) -> list[Delivery]: ...
@@ -110,6 +113,10 @@ class OutboxStore(Protocol):
     ) -> None: ...
 
     async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> None: ...
+
+    async def thread_refused(self, channel_id: int, reason: str) -> bool: ...
+
+    async def thread_opened(self, channel_id: int) -> None: ...
 
 
 def nonce_for(ids: Sequence[int]) -> str:
@@ -150,8 +157,11 @@ def messages(due: Sequence[Delivery]) -> dict[int, list[Message]]:
         found = planned[channel_id] = []
         if digest:
             found.append(Message(channel_id, tuple(digest), "digest"))
-        for start in range(0, len(instant), BUNDLE):
-            chunk = tuple(instant[start : start + BUNDLE])
+        # A paper that gets a thread of its own is a card of its own.
+        found += [Message(channel_id, (d,), "card") for d in instant if d.thread]
+        bundled = [d for d in instant if not d.thread]
+        for start in range(0, len(bundled), BUNDLE):
+            chunk = tuple(bundled[start : start + BUNDLE])
             found.append(Message(channel_id, chunk, "card" if len(chunk) == 1 else "bundle"))
     return planned
 
@@ -325,7 +335,29 @@ class Outbox:
             # Discord has it: never send it again, only record it once the store can.
             self._unrecorded[ids] = message_id
             raise
+        if message.kind == "card" and first.thread:
+            await self._thread(first, message_id)
         return "sent"
+
+    async def _thread(self, delivery: Delivery, message_id: int) -> None:
+        """A public thread on the card, named after the paper. A refusal never fails nor
+        repeats the post: the reason goes to the topics (and, once, to the admin log)."""
+        name = delivery.paper.title[:THREAD_NAME] or delivery.paper.id
+        try:
+            await self._transport.open_thread(delivery.channel_id, message_id, name)
+        except Exception as exc:
+            if not isinstance(exc, DeliveryFailed):  # a bug: the post stands all the same
+                log.exception("opening a thread in channel %s failed", delivery.channel_id)
+                return
+            refused = exc
+            log.warning("no thread on a card in channel %s: %s", delivery.channel_id, refused)
+            if await self._store.thread_refused(delivery.channel_id, refused.reason):
+                await self._tell(
+                    delivery.guild_id,
+                    f"Could not open threads in <#{delivery.channel_id}>: {refused.reason}",
+                )
+            return
+        await self._store.thread_opened(delivery.channel_id)
 
     async def _failed(
         self, group: Sequence[Delivery], failure: DeliveryFailed

@@ -23,7 +23,7 @@ MAX_TOPICS_PER_GUILD = 200
 _TOPIC_SELECT = (
     "SELECT t.id, t.guild_id, t.channel_id, t.query, t.canonical, t.min_upvotes, t.digest_hour, "
     "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since, t.paused_from, "
-    "t.new_from, t.mention_role_id "
+    "t.new_from, t.mention_role_id, t.thread, t.thread_problem "
     "FROM topics t "
     "LEFT JOIN channel_state c ON c.channel_id = t.channel_id"
 )
@@ -62,6 +62,7 @@ class TopicStore:
         created_by: int,
         now: datetime,
         mention_role_id: int | None = None,
+        thread: bool = False,
     ) -> Topic:
         """Insert a topic, checking the limits and duplicates in the same transaction."""
         async with self._store.transaction() as tx:
@@ -103,8 +104,8 @@ class TopicStore:
             topic_id = await scalar_in(
                 tx,
                 "INSERT INTO topics (guild_id, channel_id, query, canonical, min_upvotes, "
-                "digest_hour, created_by, created_at, mention_role_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "digest_hour, created_by, created_at, mention_role_id, thread) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     guild_id,
                     channel_id,
@@ -115,6 +116,7 @@ class TopicStore:
                     created_by,
                     to_iso(now),
                     mention_role_id,
+                    int(thread),
                 ),
             )
             await tx.execute(
@@ -154,6 +156,7 @@ class TopicStore:
         min_upvotes: int,
         digest_hour: int | None,
         mention_role_id: int | None,
+        thread: bool,
         now: datetime,
     ) -> Topic:
         """Change a topic in place: its id, history and counts stay. A new query owes no
@@ -177,8 +180,18 @@ class TopicStore:
                 )
             await tx.execute(
                 "UPDATE topics SET query = ?, canonical = ?, min_upvotes = ?, digest_hour = ?, "
-                "mention_role_id = ? WHERE id = ?",
-                (query, canonical, min_upvotes, digest_hour, mention_role_id, topic.id),
+                "mention_role_id = ?, thread = ?, thread_problem = CASE WHEN ? = 1 "
+                "THEN thread_problem END WHERE id = ?",
+                (
+                    query,
+                    canonical,
+                    min_upvotes,
+                    digest_hour,
+                    mention_role_id,
+                    int(thread),
+                    int(thread),
+                    topic.id,
+                ),
             )
             await tx.execute(BUMP_VERSION)
         edited = await self.get_topic(topic.guild_id, topic.id)
@@ -257,4 +270,6 @@ def _topic(row: Any) -> Topic:
         paused_from=from_iso(row["paused_from"]),
         new_from=from_iso(row["new_from"]),
         mention_role_id=row["mention_role_id"],
+        thread=bool(row["thread"]),
+        thread_problem=row["thread_problem"],
     )

@@ -171,6 +171,7 @@ class TopicService:
         backfill: int = 0,
         digest_hour: int | None = None,
         mention_role_id: int | None = None,
+        thread: bool = False,
     ) -> AddedTopic:
         query = parse(text)
         if not 0 <= backfill <= MAX_BACKFILL:
@@ -186,6 +187,7 @@ class TopicService:
             created_by=user_id,
             now=now,
             mention_role_id=mention_role_id,
+            thread=thread,
         )
         self._invalidate()
         recent = await self._store.recent_papers(now - RECENT)
@@ -241,12 +243,13 @@ class TopicService:
         at_once: bool = False,
         mention_role_id: int | None = None,
         no_mention: bool = False,
+        thread: bool | None = None,
     ) -> tuple[Topic, Query]:
         """Change a topic in place (the person may manage its channel): its query, threshold,
         or digest hour (`at_once` posts each paper at once again). Its id, history and
         counts stay; a new query owes no paper first seen before the change."""
         topic = await self._managed_topic(guild_id, topic_id, may_manage)
-        unchanged = (text, min_upvotes, digest_hour, mention_role_id) == (None,) * 4
+        unchanged = (text, min_upvotes, digest_hour, mention_role_id, thread) == (None,) * 5
         if unchanged and not at_once and not no_mention:
             raise UserError(
                 "Say what to change: `query`, `min_upvotes`, `digest_hour` or `mention`."
@@ -267,6 +270,7 @@ class TopicService:
             mention_role_id=None
             if no_mention
             else (mention_role_id if mention_role_id is not None else topic.mention_role_id),
+            thread=topic.thread if thread is None else thread,
             now=self._clock(),
         )
         self._invalidate()

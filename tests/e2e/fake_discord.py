@@ -39,7 +39,16 @@ ALL_PERMISSIONS = (1 << 50) - 1
 EVERYONE_PERMS = (
     VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_HISTORY | USE_APP_COMMANDS
 )
-BOT_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+BOT_PERMS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | CREATE_PUBLIC_THREADS
+    | SEND_MESSAGES_IN_THREADS
+)
 # What a user-installed app may do where the bot is not (answer its own interactions).
 USER_APP_PERMS = SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
 MENTION_EVERYONE = 1 << 17
@@ -112,7 +121,9 @@ class Channel:
     name: str
     hidden_from_bot: bool = False
     deleted: bool = False
-    kind: int = 0  # 0 guild text, 1 DM, 3 group DM
+    kind: int = 0  # 0 guild text, 1 DM, 3 group DM, 11 public thread
+    parent_id: str = ""  # a thread's channel
+    archive_minutes: int = 0  # a thread's auto-archive duration
     guild_id: str = ""  # "" is the home guild (the one with members, roles and commands)
     # Member overwrites: user id → (allowed, denied) permission bits in this channel only.
     overwrites: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -252,6 +263,12 @@ class FakeDiscord:
     def shard_for(guild_id: str | None, shard_count: int) -> int:
         """Discord's rule: a guild's events go to (guild_id >> 22) % shard_count; DMs to 0."""
         return (int(guild_id) >> 22) % shard_count if guild_id else 0
+
+    def deny_bot(self, channel_name: str, permissions: int) -> None:
+        """Take permissions from the bot in one channel (an overwrite)."""
+        channel = self.channel(channel_name)
+        allowed, denied = channel.overwrites.get(self.app_id, (0, 0))
+        channel.overwrites[self.app_id] = (allowed & ~permissions, denied | permissions)
 
     def grant(self, user: str, channel_name: str, permissions: int) -> None:
         """Give a member permissions in one channel only (a member overwrite)."""
@@ -855,6 +872,11 @@ class FakeDiscord:
                 self._edit_followup,
             ),
             ("POST", r"/channels/(?P<cid>\d+)/messages", self._post_message),
+            (
+                "POST",
+                r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)/threads",
+                self._open_thread,
+            ),
             ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit_message),
             ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
             ("POST", r"/users/@me/channels", self._open_dm),
@@ -1144,6 +1166,52 @@ class FakeDiscord:
             self._nonces[str(nonce)] = (message, time.monotonic())
         self.messages.setdefault(cid, []).append(message)
         return _json(_public(message), headers=headers)
+
+    async def _open_thread(self, rec: Recorded, cid: str, mid: str) -> web.Response:
+        """A public thread on a message: needs Create Public Threads; one per message."""
+        channel = self._usable_channel(cid)
+        if not self.permissions(self.app_id, channel) & CREATE_PUBLIC_THREADS:
+            raise _Refusal(_json({"message": "Missing Permissions", "code": 50013}, 403))
+        if not any(m["id"] == mid for m in self.messages.get(cid, [])):
+            raise _Refusal(_json({"message": "Unknown Message", "code": 10008}, 404))
+        if any(c.id == mid for c in self.channels.values()):
+            raise _Refusal(
+                _json({"message": "A thread has already been created", "code": 160004}, 400)
+            )
+        body = rec.body or {}
+        name = str(body.get("name", ""))
+        if not 1 <= len(name) <= 100:
+            raise _Refusal(_invalid("name", "Must be between 1 and 100 in length."))
+        minutes = int(body.get("auto_archive_duration", 4320))
+        thread = Channel(
+            mid, name, kind=11, guild_id=channel.guild_id, parent_id=cid, archive_minutes=minutes
+        )  # a thread on a message takes its id
+        self.channels[mid] = thread
+        guild = channel.guild_id or self.guild_id
+        return _json(
+            {
+                "id": mid,
+                "type": 11,
+                "guild_id": guild,
+                "parent_id": cid,
+                "name": name,
+                "owner_id": self.app_id,
+                "member_count": 1,
+                "message_count": 0,
+                "rate_limit_per_user": 0,
+                "flags": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": minutes,
+                    "archive_timestamp": "2026-11-26T00:00:00.000000+00:00",
+                    "locked": False,
+                },
+            }
+        )
+
+    def threads_of(self, channel_name: str) -> list[Channel]:
+        parent = self.channel(channel_name).id
+        return [c for c in self.channels.values() if c.kind == 11 and c.parent_id == parent]
 
     async def _edit_message(self, rec: Recorded, cid: str, mid: str) -> web.Response:
         self._usable_channel(cid)

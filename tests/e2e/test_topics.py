@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import BACKENDS
 from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db, seed_topics
-from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.fake_discord import CREATE_PUBLIC_THREADS, FakeDiscord
 from tests.e2e.fake_hf import FakeHF, make_item
 
 
@@ -520,3 +520,42 @@ async def test_a_topic_pings_its_role_and_no_one_else(bot: RunningBot) -> None:
     assert second["content"] == ""
     assert second["mention_roles"] == []
     assert second["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_thread_topic_opens_a_thread_per_card_and_a_refusal_keeps_the_post(
+    bot: RunningBot,
+) -> None:
+    await bot.start()
+    ml_news = bot.discord.channel("ml-news").id
+    await bot.command("owner", "papers", "paperbot log", {"channel": ml_news})
+    added = await add_topic(bot, "papers", "diffusion", thread=True)
+    assert "a thread per paper" in str(added["embeds"][0]["fields"])
+    long_title = "Diffusion " + "very " * 30 + "long"
+    bot.hf.add(make_item("2611.00931", "Diffusion for tables"), make_item("2611.00932", long_title))
+    await bot.discord.wait_until(lambda: len(bot.discord.threads_of("papers")) == 2, 15)
+    posts = bot.discord.posts("papers")
+    assert len(posts) == 2, "each paper its own card, so that each has its own thread"
+    threads = {t.id: t for t in bot.discord.threads_of("papers")}
+    assert set(threads) == {p["id"] for p in posts}, "each thread opened on its card"
+    names = sorted(t.name for t in threads.values())
+    assert names[0] == "Diffusion for tables"
+    assert names[1] == long_title[:100]
+    assert {t.archive_minutes for t in threads.values()} == {1440}, "archived after a day"
+
+    bot.discord.deny_bot("papers", CREATE_PUBLIC_THREADS)
+    bot.hf.add(make_item("2611.00933", "Diffusion without a thread"))
+    await bot.discord.wait_messages("papers", 3)
+    await bot.polls(2)
+    assert len(bot.discord.posts("papers")) == 3, "the post stands, once"
+    assert len(bot.discord.threads_of("papers")) == 2
+    listing = await bot.command("admin", "papers", "topic list")
+    assert "no threads: Discord refused to open a thread" in listing["embeds"][0]["description"]
+    lines = [m["content"] for m in bot.discord.posts("ml-news")]
+    assert len([line for line in lines if line.startswith("Could not open threads")]) == 1
+    bot.hf.add(make_item("2611.00934", "Diffusion, still no thread"))
+    await bot.discord.wait_messages("papers", 4)
+    await bot.polls(1)
+    lines = [m["content"] for m in bot.discord.posts("ml-news")]
+    assert len([line for line in lines if line.startswith("Could not open threads")]) == 1, (
+        "said once per change of state"
+    )

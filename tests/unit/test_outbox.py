@@ -23,6 +23,7 @@ class FakeTransport:
         self.failures: dict[int, DeliveryFailed] = {}
         self.nonces: list[str] = []
         self.bundles: list[tuple[int, list[str]]] = []
+        self.threads: list[tuple[int, int, str]] = []
 
     async def send_card(
         self,
@@ -66,6 +67,9 @@ class FakeTransport:
         self.nonces.append(nonce)
         self.digests.append((channel_id, [p.id for p in papers], more))
         return 1000 + len(self.digests)
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        self.threads.append((channel_id, message_id, name))
 
 
 class Clock:
