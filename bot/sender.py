@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -12,9 +13,15 @@ from bot import render
 from bot.core.models import Paper
 from bot.core.outbox import DeliveryFailed
 
+log = logging.getLogger(__name__)
+
 SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a thread archives itself after a day of quiet
+THREAD_NAME = 100  # Discord's longest thread (and forum post) name
+TAG_NAME = 20  # Discord's longest forum tag name
+MAX_FORUM_TAGS = 20  # tags a forum may have
+MAX_APPLIED_TAGS = 5  # tags a post may carry
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
@@ -48,6 +55,8 @@ class DiscordTransport:
             view=view,
             nonce=nonce,
             mentions=mentions,
+            title=paper.title,
+            tags=topics,
         )
 
     async def send_bundle(
@@ -69,6 +78,8 @@ class DiscordTransport:
             view=view,
             nonce=nonce,
             mentions=mentions,
+            title=f"{len(entries)} new papers",
+            tags=sorted({t for _paper, topics in entries for t in topics}),
         )
 
     async def send_digest(
@@ -92,7 +103,74 @@ class DiscordTransport:
             view=view,
             nonce=nonce,
             mentions=mentions,
+            title=f"Paper digest: {len(papers) + max(more, 0)} new papers",
+            tags=topics,
         )
+
+    async def _post_in_forum(
+        self,
+        forum: discord.ForumChannel,
+        title: str,
+        tags: Sequence[str],
+        content: str | None,
+        embeds: list[discord.Embed],
+        view: discord.ui.View | None,
+        allowed: discord.AllowedMentions,
+    ) -> int:
+        """A forum post (a thread whose first message is the card), tagged with the forum's
+        tags named like the topics that matched; returns the first message's id."""
+        applied = await self._forum_tags(forum, tags)
+        try:
+            made = await forum.create_thread(
+                name=title[:THREAD_NAME] or "paper",
+                content=content,
+                embeds=embeds,
+                view=view or discord.utils.MISSING,
+                allowed_mentions=allowed,
+                applied_tags=applied,
+            )
+        except discord.Forbidden as exc:
+            raise DeliveryFailed(
+                "forbidden",
+                f"Discord refused to let the bot post in the forum (403: "
+                f"{exc.text or 'Missing Access'}). Give it View Channel, Send Messages and "
+                "Embed Links there, then /topic resume.",
+            ) from exc
+        except discord.NotFound as exc:
+            raise DeliveryFailed("gone", f"The forum no longer exists (404: {exc.text}).") from exc
+        except discord.HTTPException as exc:
+            raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
+        finally:
+            if view is not None:
+                view.stop()
+        message_id: int = made.message.id
+        return message_id
+
+    async def _forum_tags(
+        self, forum: discord.ForumChannel, names: Sequence[str]
+    ) -> list[discord.ForumTag]:
+        """The forum's tags named like the topics (created when the bot may, up to Discord's
+        20 per forum); at most 5 on a post, as Discord allows."""
+        wanted = list(dict.fromkeys(n[:TAG_NAME] for n in names if n))
+        have = {t.name.lower(): t for t in forum.available_tags}
+        missing = [n for n in wanted if n.lower() not in have]
+        room = MAX_FORUM_TAGS - len(forum.available_tags)
+        if missing and room > 0 and forum.permissions_for(forum.guild.me).manage_channels:
+            try:
+                edited = await forum.edit(
+                    available_tags=[
+                        *forum.available_tags,
+                        *(discord.ForumTag(name=n) for n in missing[:room]),
+                    ]
+                )
+            except discord.HTTPException as exc:
+                log.warning("could not add tags to forum %s: %s", forum.id, exc)
+            else:
+                if isinstance(edited, discord.ForumChannel):
+                    have = {t.name.lower(): t for t in edited.available_tags}
+        return [have[n.lower()] for n in wanted if n.lower() in have][:MAX_APPLIED_TAGS]
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
         """A public thread on a posted card, archived after a day of quiet."""
@@ -124,6 +202,8 @@ class DiscordTransport:
         view: discord.ui.View | None = None,
         nonce: str,
         mentions: Sequence[int] = (),
+        title: str = "",
+        tags: Sequence[str] = (),
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id)
         # Pings exactly the topics' roles, if any; never anyone else.
@@ -131,6 +211,9 @@ class DiscordTransport:
         allowed = discord.AllowedMentions.none()
         if mentions:
             allowed.roles = [discord.Object(id=role) for role in mentions]
+        forum = self._client.get_channel(channel_id)
+        if isinstance(forum, discord.ForumChannel):
+            return await self._post_in_forum(forum, title, tags, content, embeds, view, allowed)
         # discord.py sends a nonce with enforce_nonce: Discord drops a second message with it.
         try:
             if view is None:

@@ -74,8 +74,8 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         digest_hour="Collect papers into one daily digest at this hour (UTC, 0-23)",
         mention="Ping this role with each post (a digest pings once)",
         thread="Open a public thread on each posted paper, for discussion",
+        channel="The channel the topic is for, a forum included (default: this one)",
     )
-    @app_commands.checks.has_permissions(manage_channels=True)
     async def add(
         self,
         interaction: Interaction,
@@ -85,9 +85,19 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
         mention: discord.Role | None = None,
         thread: bool = False,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
     ) -> None:
-        guild_id, channel_id = _where(interaction)
+        guild_id, here = _where(interaction)
+        channel_id = channel.id if channel is not None else here
+        # Manage Channels where the topic will post, which may not be where this was typed.
+        if not _may_manage(interaction)(channel_id):
+            if channel is None:
+                raise app_commands.MissingPermissions(["manage_channels"])
+            raise UserError(
+                f"You need the Manage Channels permission in <#{channel_id}> to add topics there."
+            )
         role_id = _pingable(interaction, mention)
+        forum = isinstance(channel, discord.ForumChannel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         added = await self._topics.add(
             guild_id=guild_id,
@@ -98,14 +108,24 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             backfill=backfill,
             digest_hour=digest_hour,
             mention_role_id=role_id,
-            thread=thread,
+            thread=thread and not forum,  # a forum post is a thread already
+            forum=forum,
         )
         await interaction.followup.send(embed=render_topics.topic_added(added), ephemeral=True)
 
     @app_commands.command(name="list", description="The topics of this channel or server")
-    @app_commands.describe(everywhere="List every channel's topics in this server")
-    async def list_topics(self, interaction: Interaction, everywhere: bool = False) -> None:
-        guild_id, channel_id = _where(interaction)
+    @app_commands.describe(
+        everywhere="List every channel's topics in this server",
+        channel="List another channel's topics (a forum, say)",
+    )
+    async def list_topics(
+        self,
+        interaction: Interaction,
+        everywhere: bool = False,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+    ) -> None:
+        guild_id, here = _where(interaction)
+        channel_id = channel.id if channel is not None else here
         found = await self._topics.topics_of(guild_id, None if everywhere else channel_id)
         embed = render_topics.topic_list(found, everywhere=everywhere)
         await interaction.response.send_message(embed=embed, ephemeral=True)

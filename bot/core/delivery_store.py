@@ -114,8 +114,9 @@ class DeliveryStore:
         rows = await self._store.fetch_all(
             f"WITH due AS ({union}) "
             "SELECT due.id AS delivery_id, due.guild_id, due.channel_id, due.topic_ids, "
-            f"due.digest, due.attempts, {paper_columns('p')} FROM due "
-            "JOIN papers p ON p.id = due.paper_id "
+            f"due.digest, due.attempts, coalesce(c.forum, 0) AS forum, {paper_columns('p')} "
+            "FROM due JOIN papers p ON p.id = due.paper_id "
+            "LEFT JOIN channel_state c ON c.channel_id = due.channel_id "
             "ORDER BY due.channel_id, due.next_attempt_at, due.id",
             params,
         )
@@ -135,6 +136,7 @@ class DeliveryStore:
                     sorted({roles[t] for t in json.loads(r["topic_ids"]) if roles.get(t)})
                 ),
                 thread=any(t in threaded for t in json.loads(r["topic_ids"])),
+                forum=bool(r["forum"]),
             )
             for r in rows
         ]

@@ -133,6 +133,7 @@ class Delivery:
     attempts: int
     mentions: tuple[int, ...] = ()  # roles its topics ping
     thread: bool = False  # one of its topics wants a thread on its card
+    forum: bool = False  # its channel is a forum: the paper is a post of its own
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,9 +157,10 @@ def messages(due: Sequence[Delivery]) -> dict[int, list[Message]]:
         found = planned[channel_id] = []
         if digest:
             found.append(Message(channel_id, tuple(digest), "digest"))
-        # A paper that gets a thread of its own is a card of its own.
-        found += [Message(channel_id, (d,), "card") for d in instant if d.thread]
-        bundled = [d for d in instant if not d.thread]
+        # A paper that gets a thread of its own (a forum post, or a thread on its card) is a
+        # card of its own.
+        found += [Message(channel_id, (d,), "card") for d in instant if d.thread or d.forum]
+        bundled = [d for d in instant if not (d.thread or d.forum)]
         for start in range(0, len(bundled), BUNDLE):
             chunk = tuple(bundled[start : start + BUNDLE])
             found.append(Message(channel_id, chunk, "card" if len(chunk) == 1 else "bundle"))
@@ -335,7 +336,7 @@ class Outbox:
             # Discord has it: never send it again, only record it once the store can.
             self._unrecorded[ids] = message_id
             raise
-        if message.kind == "card" and first.thread:
+        if message.kind == "card" and first.thread and not first.forum:  # a post is a thread
             await self._thread(first, message_id)
         return "sent"
 

@@ -63,6 +63,7 @@ class TopicStore:
         now: datetime,
         mention_role_id: int | None = None,
         thread: bool = False,
+        forum: bool = False,
     ) -> Topic:
         """Insert a topic, checking the limits and duplicates in the same transaction."""
         async with self._store.transaction() as tx:
@@ -120,9 +121,9 @@ class TopicStore:
                 ),
             )
             await tx.execute(
-                "INSERT INTO channel_state (channel_id, guild_id) VALUES (?, ?) "
-                "ON CONFLICT (channel_id) DO NOTHING",
-                (channel_id, guild_id),
+                "INSERT INTO channel_state (channel_id, guild_id, forum) VALUES (?, ?, ?) "
+                "ON CONFLICT (channel_id) DO UPDATE SET forum = excluded.forum",
+                (channel_id, guild_id, int(forum)),
             )
             await tx.execute(BUMP_VERSION)
         topic = await self.get_topic(guild_id, topic_id)

@@ -172,6 +172,7 @@ class TopicService:
         digest_hour: int | None = None,
         mention_role_id: int | None = None,
         thread: bool = False,
+        forum: bool = False,
     ) -> AddedTopic:
         query = parse(text)
         if not 0 <= backfill <= MAX_BACKFILL:
@@ -188,6 +189,7 @@ class TopicService:
             now=now,
             mention_role_id=mention_role_id,
             thread=thread,
+            forum=forum,
         )
         self._invalidate()
         recent = await self._store.recent_papers(now - RECENT)

@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,9 +121,11 @@ class Channel:
     name: str
     hidden_from_bot: bool = False
     deleted: bool = False
-    kind: int = 0  # 0 guild text, 1 DM, 3 group DM, 11 public thread
+    kind: int = 0  # 0 guild text, 1 DM, 3 group DM, 11 public thread, 15 forum
     parent_id: str = ""  # a thread's channel
     archive_minutes: int = 0  # a thread's auto-archive duration
+    tags: list[dict[str, Any]] = field(default_factory=list)  # a forum's available tags
+    applied_tags: list[str] = field(default_factory=list)  # a forum post's tags
     guild_id: str = ""  # "" is the home guild (the one with members, roles and commands)
     # Member overwrites: user id → (allowed, denied) permission bits in this channel only.
     overwrites: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -237,6 +239,31 @@ class FakeDiscord:
         self.roles[role_id]["mentionable"] = mentionable
         return role_id
 
+    def add_forum(self, name: str, tags: Sequence[str] = ()) -> Channel:
+        """A forum channel of the home guild, with these tags."""
+        forum = Channel(snowflake(), name, kind=15)
+        forum.tags = [self._tag(t) for t in tags]
+        self.channels[forum.id] = forum
+        return forum
+
+    @staticmethod
+    def _tag(name: str) -> dict[str, Any]:
+        return {
+            "id": snowflake(),
+            "name": name,
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": None,
+        }
+
+    async def channel_changed(self, channel: Channel) -> None:
+        """Tell the bot that a channel changed (its overwrites, say), as Discord does."""
+        await self.dispatch("CHANNEL_UPDATE", self._channel_payload(channel))
+
+    def posts_in_forum(self, name: str) -> list[Channel]:
+        forum = self.channel(name).id
+        return [c for c in self.channels.values() if c.kind == 11 and c.parent_id == forum]
+
     def add_channel(self, name: str, *, hidden_from_bot: bool = False) -> Channel:
         channel = Channel(snowflake(), name, hidden_from_bot)
         self.channels[channel.id] = channel
@@ -298,9 +325,20 @@ class FakeDiscord:
             overwrites.append(
                 {"id": self.app_id, "type": 1, "allow": "0", "deny": str(VIEW_CHANNEL)}
             )
+        extra: dict[str, Any] = {}
+        if channel.kind == 15:
+            extra = {
+                "available_tags": channel.tags,
+                "default_auto_archive_duration": 4320,
+                "default_reaction_emoji": None,
+                "default_thread_rate_limit_per_user": 0,
+                "default_sort_order": None,
+                "default_forum_layout": 0,
+            }
         return {
+            **extra,
             "id": channel.id,
-            "type": 0,
+            "type": channel.kind if channel.kind == 15 else 0,
             "name": channel.name,
             "position": position,
             "guild_id": channel.guild_id or self.guild_id,
@@ -341,7 +379,7 @@ class FakeDiscord:
         visible = [
             c
             for c in self.channels.values()
-            if not c.deleted and c.kind == 0 and (c.guild_id or self.guild_id) == guild_id
+            if not c.deleted and c.kind in (0, 15) and (c.guild_id or self.guild_id) == guild_id
         ]
         return {
             "id": guild_id,
@@ -587,7 +625,7 @@ class FakeDiscord:
                 "channels": {
                     c: {
                         "id": c,
-                        "type": 0,
+                        "type": self.channels[c].kind,
                         "name": self.channels[c].name,
                         "guild_id": self.channels[c].guild_id or self.guild_id,
                         "parent_id": None,
@@ -877,6 +915,8 @@ class FakeDiscord:
                 r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)/threads",
                 self._open_thread,
             ),
+            ("POST", r"/channels/(?P<cid>\d+)/threads", self._forum_post),
+            ("PATCH", r"/channels/(?P<cid>\d+)", self._edit_channel),
             ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit_message),
             ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
             ("POST", r"/users/@me/channels", self._open_dm),
@@ -1145,6 +1185,10 @@ class FakeDiscord:
 
     async def _post_message(self, rec: Recorded, cid: str) -> web.Response:
         channel = self._usable_channel(cid)
+        if channel.kind == 15:
+            raise _Refusal(
+                _json({"message": "Cannot send messages in a forum channel", "code": 50008}, 400)
+            )
         if channel.kind == 1 and channel.name.removeprefix("dm-") in self.dms_closed:
             raise _Refusal(
                 _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
@@ -1208,6 +1252,67 @@ class FakeDiscord:
                 },
             }
         )
+
+    async def _forum_post(self, rec: Recorded, cid: str) -> web.Response:
+        """A post in a forum: a thread whose first message is the given message."""
+        forum = self._usable_channel(cid)
+        if forum.kind != 15:
+            raise _Refusal(_invalid("type", "Not a forum channel."))
+        if not self.permissions(self.app_id, forum) & SEND_MESSAGES:
+            raise _Refusal(_json({"message": "Missing Permissions", "code": 50013}, 403))
+        body = rec.body or {}
+        name = str(body.get("name", ""))
+        if not 1 <= len(name) <= 100:
+            raise _Refusal(_invalid("name", "Must be between 1 and 100 in length."))
+        known = {t["id"] for t in forum.tags}
+        applied = [str(t) for t in body.get("applied_tags") or []]
+        if len(applied) > 5 or not set(applied) <= known:
+            raise _Refusal(_invalid("applied_tags", "Unknown or too many tags."))
+        first = body.get("message") or {}
+        self._validate_message(first, rec.files)
+        thread = Channel(snowflake(), name, kind=11, guild_id=forum.guild_id, parent_id=cid)
+        thread.applied_tags = applied
+        self.channels[thread.id] = thread
+        message = self._message(thread.id, first, rec.files)
+        message["id"] = thread.id  # a post's first message has the thread's id
+        self.messages.setdefault(thread.id, []).append(message)
+        return _json(
+            {
+                "id": thread.id,
+                "type": 11,
+                "guild_id": forum.guild_id or self.guild_id,
+                "parent_id": cid,
+                "name": name,
+                "owner_id": self.app_id,
+                "applied_tags": applied,
+                "member_count": 1,
+                "message_count": 1,
+                "rate_limit_per_user": 0,
+                "flags": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": 4320,
+                    "archive_timestamp": "2026-11-26T00:00:00.000000+00:00",
+                    "locked": False,
+                },
+                "message": _public(message),
+            }
+        )
+
+    async def _edit_channel(self, rec: Recorded, cid: str) -> web.Response:
+        """A forum's tags (Manage Channels): new ones get ids; 20 at most."""
+        channel = self._usable_channel(cid)
+        if not self.permissions(self.app_id, channel) & MANAGE_CHANNELS:
+            raise _Refusal(_json({"message": "Missing Permissions", "code": 50013}, 403))
+        tags = (rec.body or {}).get("available_tags")
+        if tags is not None:
+            if len(tags) > 20:
+                raise _Refusal(_invalid("available_tags", "Must be 20 or fewer in length."))
+            channel.tags = [
+                {**self._tag(t["name"]), **({"id": str(t["id"])} if t.get("id") else {})}
+                for t in tags
+            ]
+        return _json(self._channel_payload(channel))
 
     def threads_of(self, channel_name: str) -> list[Channel]:
         parent = self.channel(channel_name).id

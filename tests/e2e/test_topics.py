@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import BACKENDS
 from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db, seed_topics
-from tests.e2e.fake_discord import CREATE_PUBLIC_THREADS, FakeDiscord
+from tests.e2e.fake_discord import CREATE_PUBLIC_THREADS, MANAGE_CHANNELS, FakeDiscord
 from tests.e2e.fake_hf import FakeHF, make_item
 
 
@@ -559,3 +559,49 @@ async def test_a_thread_topic_opens_a_thread_per_card_and_a_refusal_keeps_the_po
     assert len([line for line in lines if line.startswith("Could not open threads")]) == 1, (
         "said once per change of state"
     )
+
+
+async def test_a_forum_topic_makes_each_paper_one_tagged_post(bot: RunningBot) -> None:
+    forum = bot.discord.add_forum("paper-forum", tags=["diffusion"])
+    await bot.start()
+    refused = await bot.command(
+        "member", "general", "topic add", {"query": "diffusion", "channel": forum.id}
+    )
+    assert refused["content"] == (
+        f"You need the Manage Channels permission in <#{forum.id}> to add topics there."
+    )
+    for query in ("diffusion", "video generation"):
+        added = await bot.command(
+            "admin", "general", "topic add", {"query": query, "channel": forum.id}
+        )
+        assert added["embeds"][0]["title"].startswith("Topic #")
+    listed = await bot.command("admin", "general", "topic list", {"channel": forum.id})
+    assert "video generation" in listed["embeds"][0]["description"]
+
+    bot.hf.add(
+        make_item("2611.00941", "Video generation with diffusion"),
+        make_item("2611.00942", "Diffusion for audio"),
+    )
+    await bot.discord.wait_until(lambda: len(bot.discord.posts_in_forum("paper-forum")) == 2, 15)
+    await bot.polls(2)
+    posts = {p.name: p for p in bot.discord.posts_in_forum("paper-forum")}
+    assert set(posts) == {"Video generation with diffusion", "Diffusion for audio"}, (
+        "one post per paper, even one that matched two topics"
+    )
+    tags = {t["name"]: t["id"] for t in forum.tags}
+    assert posts["Video generation with diffusion"].applied_tags == [tags["diffusion"]], (
+        "tagged with the forum's tag; no tag created without Manage Channels"
+    )
+    (first,) = bot.discord.messages[posts["Diffusion for audio"].id]
+    assert first["embeds"][0]["title"] == "Diffusion for audio"
+    assert first["allowed_mentions"] == {"parse": []}
+
+    # Allowed to manage the forum, paperbot creates the missing tag.
+    forum.overwrites[bot.discord.app_id] = (MANAGE_CHANNELS, 0)
+    await bot.discord.channel_changed(forum)
+    bot.hf.add(make_item("2611.00943", "Video generation at scale"))
+    await bot.discord.wait_until(lambda: len(bot.discord.posts_in_forum("paper-forum")) == 3, 15)
+    tags = {t["name"]: t["id"] for t in forum.tags}
+    assert set(tags) == {"diffusion", "video generation"}
+    newest = next(p for p in bot.discord.posts_in_forum("paper-forum") if "scale" in p.name)
+    assert newest.applied_tags == [tags["video generation"]]

@@ -248,3 +248,36 @@ async def test_an_unexpected_error_never_stops_the_loop(topics: DeliveryStore) -
     finally:
         runner.cancel()
     assert [c[1] for c in transport.cards] == ["2611.00001"]
+
+
+async def test_a_pause_and_a_give_up_are_each_reported_once_to_the_servers_log(
+    topics: DeliveryStore,
+) -> None:
+    await topics.queue([owed(10, 1), owed(10, 2), owed(20, 3)], T0)
+    transport, clock = FakeTransport(), Clock()
+    transport.failures[10] = DeliveryFailed("forbidden", "403 Missing Access")
+    transport.failures[20] = DeliveryFailed("retry", "Discord answered 400")
+    reported: list[tuple[int | None, str]] = []
+
+    async def report(guild_id: int | None, line: str) -> None:
+        reported.append((guild_id, line))
+
+    box = Outbox(
+        topics,
+        transport,
+        pace=Pace(per_second=1000, backoff_base=10),
+        clock=clock,
+        sleep=no_sleep,
+        report=report,
+    )
+    for _ in range(MAX_ATTEMPTS):
+        clock.now += timedelta(days=1)
+        await box.drain()
+    assert reported == [
+        (
+            1,
+            "Paused posting in <#10>: 403 Missing Access. What it owes waits; `/topic resume` "
+            "sends it once that is fixed.",
+        ),
+        (1, f"Gave up on 1 paper for <#20> after {MAX_ATTEMPTS} attempts: Discord answered 400"),
+    ]
