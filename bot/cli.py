@@ -304,7 +304,8 @@ async def _recommend(
                 if paper is None:
                     return _fail(f"bad --saved: Hugging Face has no paper {paper_id}", EXIT_USAGE)
                 found[paper_id] = paper
-    ranked = [r for r in recommend([found[i] for i in wanted], papers) if r.score > 0][:limit]
+    # Best first: papers like none of the saved ones (score 0) can only come last.
+    ranked = [r for r in recommend([found[i] for i in wanted], papers, limit=limit) if r.score > 0]
     if as_json:
         payload = {
             "papers": [

@@ -10,7 +10,7 @@ from bot.core.follow_store import Held, Person
 from bot.core.models import Topic
 from bot.core.topics import AddedTopic
 from bot.render import BRAND_COLOUR, cut
-from bot.render_topics import code, options_text
+from bot.render_topics import code, options_text, topic_added
 
 HOW_TO_FIX = (
     "To get them again: allow direct messages from paperbot (in a server you share with it: "
@@ -20,18 +20,7 @@ HOW_TO_FIX = (
 
 
 def follow_added(added: AddedTopic) -> discord.Embed:
-    topic = added.topic
-    embed = discord.Embed(title=f"Following #{topic.id}", colour=BRAND_COLOUR)
-    embed.add_field(
-        name="Query as understood", value=cut(code(added.query.understood), 1024), inline=False
-    )
-    embed.add_field(name="Options", value=options_text(topic), inline=False)
-    embed.add_field(
-        name="Last 7 days",
-        value=f"{added.recent_matches} stored paper{'s' if added.recent_matches != 1 else ''} "
-        "would have matched.",
-        inline=False,
-    )
+    embed = topic_added(added, title="Following #{id}")
     embed.set_footer(text="New matching papers will reach you by DM, each paper once.")
     return embed
 

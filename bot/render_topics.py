@@ -40,9 +40,10 @@ def code(text: str) -> str:
     return "`" + text.replace("`", "'") + "`"
 
 
-def topic_added(added: AddedTopic) -> discord.Embed:
+def topic_added(added: AddedTopic, *, title: str = "Topic #{id} added") -> discord.Embed:
+    """The reply to /topic add (and, titled otherwise, to /follow add)."""
     topic = added.topic
-    embed = discord.Embed(title=f"Topic #{topic.id} added", colour=BRAND_COLOUR)
+    embed = discord.Embed(title=title.format(id=topic.id), colour=BRAND_COLOUR)
     embed.add_field(
         name="Query as understood", value=cut(code(added.query.understood), 1024), inline=False
     )

@@ -12,11 +12,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render_follows, render_topics
+from bot import render_follows
 from bot.client import reply_ephemeral
 from bot.core.errors import UserError
 from bot.core.follows import FollowService
-from cogs.topics import parse_topic_id
+from cogs.topics import answer_test, parse_topic_id
 
 Interaction = discord.Interaction[Any]
 
@@ -104,16 +104,13 @@ class FollowsCog(
         query: app_commands.Range[str, 1, 300] | None = None,
         paper: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        if query is None and paper is None:
-            raise UserError("Give a `query` to try, a `paper` to check, or both.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        if paper is None:
-            assert query is not None
-            result = await self._follows.test(query)
-            await interaction.followup.send(embed=render_topics.topic_test(result), ephemeral=True)
-            return
-        verdicts = await self._follows.why(interaction.user.id, paper, query)
-        await interaction.followup.send(embed=render_topics.verdicts(verdicts), ephemeral=True)
+        await answer_test(
+            interaction,
+            query,
+            paper,
+            self._follows.test,
+            lambda: self._follows.why(interaction.user.id, paper or "", query),
+        )
 
     @remove.autocomplete("follow")
     async def follow_autocomplete(

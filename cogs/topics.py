@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -11,7 +11,8 @@ from discord.ext import commands
 
 from bot import render_topics
 from bot.core.errors import UserError
-from bot.core.topics import TopicService
+from bot.core.topics import TopicService, TopicTest
+from bot.core.why import Verdict
 
 Interaction = discord.Interaction[Any]
 
@@ -52,6 +53,26 @@ def _pingable(interaction: Interaction, role: discord.Role | None) -> int | None
             "try again."
         )
     return role.id
+
+
+async def answer_test(
+    interaction: Interaction,
+    query: str | None,
+    paper: str | None,
+    test: Callable[[str], Awaitable[TopicTest]],
+    why: Callable[[], Awaitable[list[Verdict]]],
+) -> None:
+    """/topic test and /follow test: a query tried on recent papers, or a paper explained."""
+    if query is None and paper is None:
+        raise UserError("Give a `query` to try, a `paper` to check, or both.")
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    if paper is None:
+        assert query is not None
+        result = await test(query)
+        await interaction.followup.send(embed=render_topics.topic_test(result), ephemeral=True)
+        return
+    verdicts = await why()
+    await interaction.followup.send(embed=render_topics.verdicts(verdicts), ephemeral=True)
 
 
 def _where(interaction: Interaction) -> tuple[int, int]:
@@ -207,21 +228,18 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         query: app_commands.Range[str, 1, 300] | None = None,
         paper: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        if query is None and paper is None:
-            raise UserError("Give a `query` to try, a `paper` to check, or both.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        if paper is None:
-            assert query is not None
-            result = await self._topics.test(query)
-            await interaction.followup.send(embed=render_topics.topic_test(result), ephemeral=True)
-            return
-        verdicts = await self._topics.why(
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            paper=paper,
-            query=query,
+        await answer_test(
+            interaction,
+            query,
+            paper,
+            self._topics.test,
+            lambda: self._topics.why(
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                paper=paper or "",
+                query=query,
+            ),
         )
-        await interaction.followup.send(embed=render_topics.verdicts(verdicts), ephemeral=True)
 
     @remove.autocomplete("topic")
     @edit.autocomplete("topic")
