@@ -275,7 +275,7 @@ def build(
     outbox = Outbox(
         deliveries,
         transport,
-        pace=Pace(per_second=settings.send_rate),
+        pace=Pace(per_second=settings.send_rate, backoff_base=settings.retry_seconds),
         clock=clock,
         report=admin_log.report,
     )

@@ -53,6 +53,7 @@ class Settings:
     lease_seconds: float = 60.0  # how long a dead process's channels wait for another
     identify_seconds: float = 5.0  # Discord's IDENTIFY window (lower only for a local fake)
     heartbeat_seconds: float = 5.0
+    retry_seconds: float = 30.0  # the outbox's first retry of a failed send, then doubling
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str | None]) -> Settings:
@@ -92,6 +93,7 @@ class Settings:
             heartbeat_seconds=_seconds(
                 "PAPERBOT_HEARTBEAT_SECONDS", get("PAPERBOT_HEARTBEAT_SECONDS"), 5
             ),
+            retry_seconds=_seconds("PAPERBOT_RETRY_SECONDS", get("PAPERBOT_RETRY_SECONDS"), 30),
         )
 
     def db_password(self) -> str | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import aiohttp
@@ -22,6 +25,8 @@ THREAD_NAME = 100  # Discord's longest thread (and forum post) name
 TAG_NAME = 20  # Discord's longest forum tag name
 MAX_FORUM_TAGS = 20  # tags a forum may have
 MAX_APPLIED_TAGS = 5  # tags a post may carry
+CLOCK_SKEW = timedelta(minutes=2)  # Discord's clock against this host's
+READY_WAIT = 30.0  # seconds a send waits at start for the gateway to deliver the servers
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
@@ -44,6 +49,7 @@ class DiscordTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
+        posted_since: datetime | None = None,
     ) -> int:
         view = discord.ui.View(timeout=None)
         if self._save is not None:
@@ -57,6 +63,7 @@ class DiscordTransport:
             mentions=mentions,
             title=paper.title,
             tags=topics,
+            posted_since=posted_since,
         )
 
     async def send_bundle(
@@ -91,6 +98,7 @@ class DiscordTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
+        posted_since: datetime | None = None,
     ) -> int:
         view = None
         if self._save is not None:
@@ -105,6 +113,7 @@ class DiscordTransport:
             mentions=mentions,
             title=f"Paper digest: {len(papers) + max(more, 0)} new papers",
             tags=topics,
+            posted_since=posted_since,
         )
 
     async def _post_in_forum(
@@ -116,13 +125,22 @@ class DiscordTransport:
         embeds: list[discord.Embed],
         view: discord.ui.View | None,
         allowed: discord.AllowedMentions,
+        posted_since: datetime | None,
     ) -> int:
         """A forum post (a thread whose first message is the card), tagged with the forum's
         tags named like the topics that matched; returns the first message's id."""
+        name = title[:THREAD_NAME] or "paper"
+        if posted_since is not None:
+            found = await self._posted_already(forum, name, posted_since)
+            if found is not None:
+                if view is not None:
+                    view.stop()
+                log.info("forum %s already has post %s; not posting it again", forum.id, found)
+                return found
         applied = await self._forum_tags(forum, tags)
         try:
             made = await forum.create_thread(
-                name=title[:THREAD_NAME] or "paper",
+                name=name,
                 content=content,
                 embeds=embeds,
                 view=view or discord.utils.MISSING,
@@ -148,6 +166,34 @@ class DiscordTransport:
         message_id: int = made.message.id
         return message_id
 
+    async def _posted_already(
+        self, forum: discord.ForumChannel, name: str, since: datetime
+    ) -> int | None:
+        """The id of the bot's post named `name` in the forum, made since `since`, if Discord
+        has one: a forum post takes no nonce, so this is how a post whose answer was lost (or
+        whose sender died before recording it) is not made twice. Asks Discord, not the cache."""
+        me = self._client.user
+        try:
+            threads = await forum.guild.active_threads()
+        except discord.HTTPException as exc:
+            raise DeliveryFailed(
+                "retry", f"could not list the forum's posts ({exc.status}: {exc.text})"
+            ) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
+        earliest = since - CLOCK_SKEW
+        for thread in threads:
+            made = thread.created_at or discord.utils.snowflake_time(thread.id)
+            if (
+                thread.parent_id == forum.id
+                and me is not None
+                and thread.owner_id == me.id
+                and thread.name == name
+                and made >= earliest
+            ):
+                return thread.id
+        return None
+
     async def _forum_tags(
         self, forum: discord.ForumChannel, names: Sequence[str]
     ) -> list[discord.ForumTag]:
@@ -171,6 +217,19 @@ class DiscordTransport:
                 if isinstance(edited, discord.ForumChannel):
                     have = {t.name.lower(): t for t in edited.available_tags}
         return [have[n.lower()] for n in wanted if n.lower() in have][:MAX_APPLIED_TAGS]
+
+    async def _cached_channel(self, channel_id: int) -> Any:
+        """The channel from discord.py's cache. The outbox starts before the gateway has
+        delivered the servers, and a forum is known only from them: until the bot is ready
+        (at most `READY_WAIT`), an unknown channel is waited for rather than taken for a text
+        channel. A DM channel is never in the cache, and never waits once the bot is ready."""
+        found = self._client.get_channel(channel_id)
+        if found is None and not self._client.is_ready():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(READY_WAIT):
+                    await self._client.wait_until_ready()
+            found = self._client.get_channel(channel_id)
+        return found
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
         """A public thread on a posted card, archived after a day of quiet."""
@@ -204,6 +263,7 @@ class DiscordTransport:
         mentions: Sequence[int] = (),
         title: str = "",
         tags: Sequence[str] = (),
+        posted_since: datetime | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id)
         # Pings exactly the topics' roles, if any; never anyone else.
@@ -211,9 +271,11 @@ class DiscordTransport:
         allowed = discord.AllowedMentions.none()
         if mentions:
             allowed.roles = [discord.Object(id=role) for role in mentions]
-        forum = self._client.get_channel(channel_id)
+        forum = await self._cached_channel(channel_id)
         if isinstance(forum, discord.ForumChannel):
-            return await self._post_in_forum(forum, title, tags, content, embeds, view, allowed)
+            return await self._post_in_forum(
+                forum, title, tags, content, embeds, view, allowed, posted_since
+            )
         # discord.py sends a nonce with enforce_nonce: Discord drops a second message with it.
         try:
             if view is None:

@@ -105,7 +105,7 @@ class DeliveryStore:
         # however many it owes.
         one = (
             "SELECT * FROM (SELECT id, guild_id, channel_id, paper_id, topic_ids, digest, "
-            "attempts, due_at, next_attempt_at FROM deliveries "
+            "attempts, created_at, due_at, next_attempt_at FROM deliveries "
             f"WHERE channel_id = ? AND {_PENDING} AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at, id LIMIT ?) AS owed"
         )
@@ -114,7 +114,8 @@ class DeliveryStore:
         rows = await self._store.fetch_all(
             f"WITH due AS ({union}) "
             "SELECT due.id AS delivery_id, due.guild_id, due.channel_id, due.topic_ids, "
-            f"due.digest, due.attempts, coalesce(c.forum, 0) AS forum, {paper_columns('p')} "
+            "due.digest, due.attempts, due.created_at AS queued_at, coalesce(c.forum, 0) AS forum, "
+            f"{paper_columns('p')} "
             "FROM due JOIN papers p ON p.id = due.paper_id "
             "LEFT JOIN channel_state c ON c.channel_id = due.channel_id "
             "ORDER BY due.channel_id, due.next_attempt_at, due.id",
@@ -137,6 +138,7 @@ class DeliveryStore:
                 ),
                 thread=any(t in threaded for t in json.loads(r["topic_ids"])),
                 forum=bool(r["forum"]),
+                queued_at=from_iso(r["queued_at"]),
             )
             for r in rows
         ]

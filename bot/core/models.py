@@ -134,6 +134,7 @@ class Delivery:
     mentions: tuple[int, ...] = ()  # roles its topics ping
     thread: bool = False  # one of its topics wants a thread on its card
     forum: bool = False  # its channel is a forum: the paper is a post of its own
+    queued_at: datetime | None = None  # when matching queued it
 
 
 @dataclass(frozen=True, slots=True)

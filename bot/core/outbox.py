@@ -8,7 +8,9 @@ keeps each channel within its own bucket (5 messages per 5 s) from Discord's rat
 headers, waiting instead of being refused. A sent delivery is marked right after Discord
 accepts it. Every message carries a nonce derived from its deliveries, so a repeat of it that
 Discord already accepted (after a crash, or a record the store could not take) is dropped by
-Discord itself. A refused channel (403) or a gone one (404) is paused with the reason; other
+Discord itself. A forum post takes no nonce: a message that may already be there (an earlier
+attempt failed, or it was queued before this process started) is sent with `posted_since`, and
+the transport looks for it first. A refused channel (403) or a gone one (404) is paused with the reason; other
 failures are retried with exponential backoff and, after the last attempt, kept as
 undeliverable for an admin to see.
 
@@ -64,6 +66,9 @@ class Transport(Protocol):
     """Sends one rendered message; returns its id or raises `DeliveryFailed`.
 
     `nonce` identifies the message: Discord drops a second message with the same nonce.
+    Where Discord takes no nonce (a forum post), `posted_since` says the message may already
+    be there (an earlier attempt, or a process that died sending it): a post of the bot's with
+    the same name, made since then, is that message.
     """
 
     async def send_card(
@@ -74,6 +79,7 @@ class Transport(Protocol):
         *,
         nonce: str,
         mentions: Sequence[int] = (),
+        posted_since: datetime | None = None,
     ) -> int: ...
 
     async def send_bundle(
@@ -94,6 +100,7 @@ class Transport(Protocol):
         *,
         nonce: str,
         mentions: Sequence[int] = (),
+        posted_since: datetime | None = None,
     ) -> int: ...
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None: ...
@@ -214,6 +221,7 @@ class Outbox:
         self._store_retry = STORE_RETRY_FIRST
         self._idle_wait = IDLE_WAIT
         self._channels = BATCH_CHANNELS
+        self._started = clock()  # deliveries queued before this may have been sent by the dead
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now rather than at the next timer."""
@@ -318,6 +326,7 @@ class Outbox:
                     topics,
                     nonce=nonce,
                     mentions=mentions,
+                    posted_since=self._in_doubt(group),
                 )
             elif message.kind == "bundle":
                 entries = [(d.paper, d.topics) for d in group]
@@ -326,7 +335,12 @@ class Outbox:
                 )
             else:
                 message_id = await self._transport.send_card(
-                    first.channel_id, first.paper, first.topics, nonce=nonce, mentions=mentions
+                    first.channel_id,
+                    first.paper,
+                    first.topics,
+                    nonce=nonce,
+                    mentions=mentions,
+                    posted_since=self._in_doubt(group),
                 )
         except DeliveryFailed as failure:
             return await self._failed(group, failure)
@@ -339,6 +353,17 @@ class Outbox:
         if message.kind == "card" and first.thread and not first.forum:  # a post is a thread
             await self._thread(first, message_id)
         return "sent"
+
+    def _in_doubt(self, group: Sequence[Delivery]) -> datetime | None:
+        """When Discord may already hold this message (an earlier attempt whose answer was
+        lost, or one queued before this process started, whose sender may have died between
+        Discord's answer and the record): the time it was queued. Else None."""
+        queued = [d.queued_at for d in group if d.queued_at is not None]
+        if not queued:
+            return None
+        if any(d.attempts for d in group) or min(queued) < self._started:
+            return min(queued)
+        return None
 
     async def _thread(self, delivery: Delivery, message_id: int) -> None:
         """A public thread on the card, named after the paper. A refusal never fails nor

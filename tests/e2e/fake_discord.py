@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -126,6 +127,7 @@ class Channel:
     archive_minutes: int = 0  # a thread's auto-archive duration
     tags: list[dict[str, Any]] = field(default_factory=list)  # a forum's available tags
     applied_tags: list[str] = field(default_factory=list)  # a forum post's tags
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     guild_id: str = ""  # "" is the home guild (the one with members, roles and commands)
     # Member overwrites: user id → (allowed, denied) permission bits in this channel only.
     overwrites: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -175,7 +177,10 @@ class FakeDiscord:
         self.identifies = 0
         self.ready_sent = 0
 
-        self._failures: list[tuple[re.Pattern[str], int, int, float]] = []
+        self._failures: list[tuple[re.Pattern[str], int, int, float, bool]] = []
+        self._holds: list[re.Pattern[str]] = []
+        self.guilds_delay = 0.0  # seconds between READY and each GUILD_CREATE
+        self._released = asyncio.Event()
         self._channel_buckets: dict[str, tuple[float, int]] = {}
         self._global_window: tuple[float, int] = (0.0, 0)
         self._message_times: dict[str, float] = {}
@@ -457,6 +462,7 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
+        self.release_held()
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -472,10 +478,27 @@ class FakeDiscord:
     # -- switches ---------------------------------------------------------------------------------
 
     def fail_next(
-        self, path: str = r".*", *, status: int = 500, times: int = 1, retry_after: float = 0.05
+        self,
+        path: str = r".*",
+        *,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float = 0.05,
+        after: bool = False,
     ) -> None:
-        """Answer the next `times` requests whose path matches `path` with `status`."""
-        self._failures.append((re.compile(path), status, times, retry_after))
+        """Answer the next `times` requests whose path matches `path` with `status`; with
+        `after`, only once the request has done its work (Discord took it, but the answer that
+        came back was an error)."""
+        self._failures.append((re.compile(path), status, times, retry_after, after))
+
+    def hold_next(self, path: str) -> None:
+        """Do the next request whose path matches `path`, then hold its answer until
+        `release_held()`: Discord took it, and the bot has not heard so."""
+        self._holds.append(re.compile(path))
+        self._released.clear()
+
+    def release_held(self) -> None:
+        self._released.set()
 
     # -- waiting ----------------------------------------------------------------------------------
 
@@ -835,6 +858,8 @@ class FakeDiscord:
             ready["shard"] = [shard, count]
         events = [("READY", ready), *(("GUILD_CREATE", self._guild_payload(g)) for g in mine)]
         for event, payload in events:
+            if event == "GUILD_CREATE" and self.guilds_delay:
+                await asyncio.sleep(self.guilds_delay)  # Discord sends servers as they load
             self._seq += 1
             await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": payload}))
         self.ready_sent += 1
@@ -853,6 +878,11 @@ class FakeDiscord:
             response = refusal.response
         record.status = response.status
         await self._notify()
+        held = next((p for p in self._holds if p.search(path)), None)
+        if held is not None and response.status < 300:
+            # Done, but the answer waits (for a bot that dies before it hears it).
+            self._holds.remove(held)
+            await self._released.wait()
         return response
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
@@ -882,7 +912,9 @@ class FakeDiscord:
             if rec.method == method:
                 match = pattern.fullmatch(rec.path)
                 if match:
-                    return await handler(rec, **match.groupdict())
+                    answer: web.Response = await handler(rec, **match.groupdict())
+                    self._check_failures(rec, after=True)
+                    return answer
         self.unknown.append(f"{rec.method} {rec.path}")
         return _json({"message": "404: Not Found", "code": 0}, 404)
 
@@ -916,6 +948,7 @@ class FakeDiscord:
                 self._open_thread,
             ),
             ("POST", r"/channels/(?P<cid>\d+)/threads", self._forum_post),
+            ("GET", r"/guilds/(?P<gid>\d+)/threads/active", self._active_threads),
             ("PATCH", r"/channels/(?P<cid>\d+)", self._edit_channel),
             ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit_message),
             ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
@@ -944,10 +977,10 @@ class FakeDiscord:
         if token not in self.valid_tokens:
             raise _Refusal(_json({"message": "401: Unauthorized", "code": 0}, 401))
 
-    def _check_failures(self, rec: Recorded) -> None:
-        for index, (pattern, status, times, retry_after) in enumerate(self._failures):
-            if times and pattern.search(rec.path):
-                self._failures[index] = (pattern, status, times - 1, retry_after)
+    def _check_failures(self, rec: Recorded, *, after: bool = False) -> None:
+        for index, (pattern, status, times, retry_after, late) in enumerate(self._failures):
+            if times and late == after and pattern.search(rec.path):
+                self._failures[index] = (pattern, status, times - 1, retry_after, late)
                 if status == 429:
                     raise _Refusal(self._too_many(retry_after, is_global=False, scope="user"))
                 raise _Refusal(_json({"message": "Internal Server Error", "code": 0}, status))
@@ -1231,27 +1264,39 @@ class FakeDiscord:
             mid, name, kind=11, guild_id=channel.guild_id, parent_id=cid, archive_minutes=minutes
         )  # a thread on a message takes its id
         self.channels[mid] = thread
-        guild = channel.guild_id or self.guild_id
-        return _json(
-            {
-                "id": mid,
-                "type": 11,
-                "guild_id": guild,
-                "parent_id": cid,
-                "name": name,
-                "owner_id": self.app_id,
-                "member_count": 1,
-                "message_count": 0,
-                "rate_limit_per_user": 0,
-                "flags": 0,
-                "thread_metadata": {
-                    "archived": False,
-                    "auto_archive_duration": minutes,
-                    "archive_timestamp": "2026-11-26T00:00:00.000000+00:00",
-                    "locked": False,
-                },
-            }
-        )
+        return _json(self._thread_payload(thread))
+
+    def _thread_payload(self, thread: Channel) -> dict[str, Any]:
+        messages = len(self.messages.get(thread.id, []))
+        return {
+            "id": thread.id,
+            "type": 11,
+            "guild_id": thread.guild_id or self.guild_id,
+            "parent_id": thread.parent_id,
+            "name": thread.name,
+            "owner_id": self.app_id,
+            "applied_tags": thread.applied_tags,
+            "member_count": 1,
+            "message_count": messages,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": thread.archive_minutes or 4320,
+                "archive_timestamp": thread.created_at,
+                "create_timestamp": thread.created_at,
+                "locked": False,
+            },
+        }
+
+    async def _active_threads(self, rec: Recorded, gid: str) -> web.Response:
+        """The guild's threads that are not archived (Discord's fake never archives)."""
+        threads = [
+            self._thread_payload(c)
+            for c in self.channels.values()
+            if c.kind == 11 and not c.deleted and (c.guild_id or self.guild_id) == gid
+        ]
+        return _json({"threads": threads, "members": []})
 
     async def _forum_post(self, rec: Recorded, cid: str) -> web.Response:
         """A post in a forum: a thread whose first message is the given message."""
@@ -1276,28 +1321,7 @@ class FakeDiscord:
         message = self._message(thread.id, first, rec.files)
         message["id"] = thread.id  # a post's first message has the thread's id
         self.messages.setdefault(thread.id, []).append(message)
-        return _json(
-            {
-                "id": thread.id,
-                "type": 11,
-                "guild_id": forum.guild_id or self.guild_id,
-                "parent_id": cid,
-                "name": name,
-                "owner_id": self.app_id,
-                "applied_tags": applied,
-                "member_count": 1,
-                "message_count": 1,
-                "rate_limit_per_user": 0,
-                "flags": 0,
-                "thread_metadata": {
-                    "archived": False,
-                    "auto_archive_duration": 4320,
-                    "archive_timestamp": "2026-11-26T00:00:00.000000+00:00",
-                    "locked": False,
-                },
-                "message": _public(message),
-            }
-        )
+        return _json({**self._thread_payload(thread), "message": _public(message)})
 
     async def _edit_channel(self, rec: Recorded, cid: str) -> web.Response:
         """A forum's tags (Manage Channels): new ones get ids; 20 at most."""

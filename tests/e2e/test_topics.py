@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -605,3 +606,66 @@ async def test_a_forum_topic_makes_each_paper_one_tagged_post(bot: RunningBot) -
     assert set(tags) == {"diffusion", "video generation"}
     newest = next(p for p in bot.discord.posts_in_forum("paper-forum") if "scale" in p.name)
     assert newest.applied_tags == [tags["video generation"]]
+
+
+async def test_a_forum_post_whose_answer_was_lost_is_not_posted_again(bot: RunningBot) -> None:
+    # A forum post takes no nonce. Discord takes the post but its answer is an error (a 503
+    # after the work was done); the retry finds the post and records it instead of posting.
+    bot.settings = replace(bot.settings, retry_seconds=0.05)
+    forum = bot.discord.add_forum("paper-forum")
+    await bot.start()
+    await bot.command("admin", "general", "topic add", {"query": "diffusion", "channel": forum.id})
+    bot.discord.fail_next(r"/channels/\d+/threads$", status=503, after=True)
+    bot.hf.add(make_item("2611.00951", "Diffusion that Discord took once"))
+    await bot.wait_for_db(
+        "SELECT count(*) FROM deliveries WHERE sent_at IS NOT NULL", lambda r: r[0][0] == 1
+    )
+    (post,) = bot.discord.posts_in_forum("paper-forum")
+    assert post.name == "Diffusion that Discord took once"
+    ((message_id, attempts),) = bot.query("SELECT message_id, attempts FROM deliveries")
+    assert (str(message_id), attempts) == (post.id, 1), "recorded as the post Discord made"
+    asked = [r for r in bot.discord.requests if r.path.endswith("/threads/active")]
+    assert len(asked) == 1, "only the retry, in doubt, asked Discord for the forum's posts"
+
+    # A first attempt is in no doubt: the next paper is posted without asking.
+    bot.hf.add(make_item("2611.00952", "Diffusion posted at the first try"))
+    await bot.discord.wait_until(lambda: len(bot.discord.posts_in_forum("paper-forum")) == 2)
+    assert [r for r in bot.discord.requests if r.path.endswith("/threads/active")] == asked
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_forum_post_in_flight_at_sigkill_is_not_posted_again_after_restart(
+    bot_process: BotProcess,
+    discord_fake: FakeDiscord,
+    fake_hf: FakeHF,
+    backend: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    db = await bot_process.use(backend, request)
+    if backend == "postgresql":
+        bot_process.env["PAPERBOT_LEASE_SECONDS"] = "1"
+    forum = discord_fake.add_forum("paper-forum")
+    bot_process.start()
+    await discord_fake.wait_ready(30)
+    record = await discord_fake.slash(
+        "admin", "general", "topic add", {"query": "diffusion", "channel": forum.id}
+    )
+    await discord_fake.wait_response(record)
+    # Discord takes the post, and its answer never leaves: the bot dies waiting for it.
+    discord_fake.hold_next(r"/channels/\d+/threads$")
+    fake_hf.add(make_item("2611.00961", "Diffusion in flight"))
+    await discord_fake.wait_until(lambda: len(discord_fake.posts_in_forum("paper-forum")) == 1, 30)
+    bot_process.signal(signal.SIGKILL)
+    await bot_process.wait()
+    discord_fake.release_held()
+
+    # The servers arrive a second after READY: the outbox, already running, must not take
+    # the forum (known only from them) for a text channel meanwhile.
+    discord_fake.guilds_delay = 1.0
+    bot_process.start()
+    await eventually(lambda: _all_sent(db), 30, "the delivery to be recorded")
+    bot_process.signal(signal.SIGTERM)
+    assert await bot_process.wait() == 0
+    (post,) = discord_fake.posts_in_forum("paper-forum")
+    assert query_db(db, "SELECT message_id, attempts FROM deliveries") == [(int(post.id), 0)]
+    assert not any(r.path == f"/channels/{forum.id}/messages" for r in discord_fake.requests)

@@ -13,6 +13,7 @@ def test_defaults_when_nothing_is_set() -> None:
     assert settings.hf_endpoint == "https://huggingface.co"
     assert settings.feeds == ("daily", "trending")
     assert settings.dev_guild is None
+    assert settings.retry_seconds == 30
     assert settings.warnings() == []
 
 
@@ -25,9 +26,11 @@ def test_values_are_read_and_normalised() -> None:
             "HF_ENDPOINT": "http://127.0.0.1:9/",
             "PAPERBOT_DEV_GUILD": "123",
             "LOG_LEVEL": "debug",
+            "PAPERBOT_RETRY_SECONDS": "0.5",
         }
     )
     assert settings.discord_token == "abc.def.ghi"
+    assert settings.retry_seconds == 0.5
     assert settings.feeds == ("trending", "daily")
     assert settings.hf_endpoint == "http://127.0.0.1:9"
     assert settings.dev_guild == 123
@@ -47,6 +50,7 @@ def test_the_token_never_shows_in_the_settings_repr() -> None:
         # Too large for the scheduler's timer: refused at start, not a traceback later.
         ("PAPERBOT_POLL_SECONDS", "99999999999999", "from 1 to 86400"),
         ("PAPERBOT_SEND_RATE", "0.001", "from 0.1 to 45"),
+        ("PAPERBOT_RETRY_SECONDS", "-1", "PAPERBOT_RETRY_SECONDS must be seconds, from 0.01"),
         ("PAPERBOT_SEND_RATE", "nan", "PAPERBOT_SEND_RATE must be messages per second"),
         (
             "PAPERBOT_FEEDS",

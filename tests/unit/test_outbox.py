@@ -24,6 +24,7 @@ class FakeTransport:
         self.nonces: list[str] = []
         self.bundles: list[tuple[int, list[str]]] = []
         self.threads: list[tuple[int, int, str]] = []
+        self.in_doubt: list[datetime | None] = []  # each card's `posted_since`
 
     async def send_card(
         self,
@@ -33,7 +34,9 @@ class FakeTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
+        posted_since: datetime | None = None,
     ) -> int:
+        self.in_doubt.append(posted_since)
         if channel_id in self.failures:
             raise self.failures[channel_id]
         self.nonces.append(nonce)
@@ -63,6 +66,7 @@ class FakeTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
+        posted_since: datetime | None = None,
     ) -> int:
         self.nonces.append(nonce)
         self.digests.append((channel_id, [p.id for p in papers], more))
@@ -167,6 +171,31 @@ async def test_a_failure_is_kept_with_its_reason_and_retried_with_backoff(
     assert await box.drain() == 1
 
 
+async def test_a_send_is_in_doubt_after_a_failed_attempt_or_a_restart(
+    topics: DeliveryStore,
+) -> None:
+    # Where Discord takes no nonce (a forum post), the transport looks for the message before
+    # sending it again: only when an earlier attempt failed, or the delivery was queued before
+    # this process started (its sender may have died between Discord's answer and the record).
+    queued = T0 - timedelta(minutes=1)
+    await topics.queue([owed(10, 1)], queued)
+    transport, clock = FakeTransport(), Clock()
+    transport.failures[10] = DeliveryFailed("retry", "could not reach Discord")
+    fresh = Outbox(topics, transport, pace=Pace(backoff_base=10), clock=Clock(), sleep=no_sleep)
+    await topics.queue([owed(20, 2)], T0)
+    # Outbox started at T0: paper 2 (queued at T0) is in no doubt; paper 1 (queued before) is.
+    await fresh.drain()
+    assert sorted(transport.in_doubt, key=str) == [queued, None]
+
+    clock.now = queued - timedelta(hours=1)
+    box = outbox(topics, transport, clock)  # a process that was running all along
+    transport.in_doubt.clear()
+    del transport.failures[10]
+    clock.now = T0 + timedelta(hours=1)
+    await box.drain()
+    assert transport.in_doubt == [queued], "its first attempt failed: maybe Discord has it"
+
+
 async def test_after_the_last_attempt_it_is_kept_as_undeliverable(topics: DeliveryStore) -> None:
     await topics.queue([owed(10, 1)], T0)
     transport, clock = FakeTransport(), Clock()
@@ -231,6 +260,7 @@ async def test_an_unexpected_error_never_stops_the_loop(topics: DeliveryStore) -
             *,
             nonce: str,
             mentions: Sequence[int] = (),
+            posted_since: datetime | None = None,
         ) -> int:
             self.calls += 1
             if self.calls == 1:
