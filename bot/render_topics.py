@@ -40,8 +40,15 @@ def code(text: str) -> str:
     return "`" + text.replace("`", "'") + "`"
 
 
-def topic_added(added: AddedTopic, *, title: str = "Topic #{id} added") -> discord.Embed:
-    """The reply to /topic add (and, titled otherwise, to /follow add)."""
+def topic_added(
+    added: AddedTopic,
+    *,
+    title: str = "Topic #{id} added",
+    here: bool = True,
+    warning: str | None = None,
+) -> discord.Embed:
+    """The reply to /topic add (and, titled otherwise, to /follow add). `here` says whether
+    the topic posts where the command was typed; `warning`, what paperbot lacks to post."""
     topic = added.topic
     embed = discord.Embed(title=title.format(id=topic.id), colour=BRAND_COLOUR)
     embed.add_field(
@@ -54,7 +61,8 @@ def topic_added(added: AddedTopic, *, title: str = "Topic #{id} added") -> disco
         "would have matched.",
         inline=False,
     )
-    note = "New matching papers will be posted here."
+    _warn(embed, warning)
+    note = f"New matching papers will be posted {'here' if here else 'there'}."
     if added.backfilled:
         note = f"Posting the {added.backfilled} newest matching papers now; new ones will follow."
     embed.set_footer(text=note)
@@ -80,7 +88,9 @@ def topic_list(topics: Sequence[Topic], *, everywhere: bool) -> discord.Embed:
     return embed
 
 
-def topic_edited(topic: Topic, query: Query, *, query_changed: bool) -> discord.Embed:
+def topic_edited(
+    topic: Topic, query: Query, *, query_changed: bool, warning: str | None = None
+) -> discord.Embed:
     embed = discord.Embed(title=f"Topic #{topic.id} changed", colour=BRAND_COLOUR)
     embed.add_field(
         name="Query as understood", value=cut(code(query.understood), 1024), inline=False
@@ -90,7 +100,13 @@ def topic_edited(topic: Topic, query: Query, *, query_changed: bool) -> discord.
     if query_changed:
         note += " The new query posts papers that arrive from now on."
     embed.description = note
+    _warn(embed, warning)
     return embed
+
+
+def _warn(embed: discord.Embed, warning: str | None) -> None:
+    if warning is not None:
+        embed.add_field(name="⚠️ Missing permissions", value=cut(warning, 1024), inline=False)
 
 
 def topic_removed(topic: Topic) -> str:

@@ -55,6 +55,40 @@ def _pingable(interaction: Interaction, role: discord.Role | None) -> int | None
     return role.id
 
 
+def _cannot_deliver(interaction: Interaction, channel_id: int, *, thread: bool) -> str | None:
+    """What paperbot lacks to deliver a topic's papers in its channel, said when the topic is
+    added or changed. The topic is kept: its first paper would pause the channel, and
+    `/topic resume` sends what waited once the permissions are fixed."""
+    guild = interaction.guild
+    channel = guild.get_channel(channel_id) if guild is not None else None
+    if channel_id == interaction.channel_id:  # Discord says what paperbot may do here
+        perms, where = interaction.app_permissions, "this channel"
+    elif channel is not None and guild is not None and guild.me is not None:
+        perms, where = channel.permissions_for(guild.me), f"<#{channel_id}>"
+    else:
+        return None
+    forum = isinstance(channel, discord.ForumChannel)
+    # In the order Discord implies them: without View Channel nothing else counts, and
+    # without Send Messages, Embed Links does not.
+    needed = (
+        ("View Channel", perms.view_channel),
+        ("Create Posts" if forum else "Send Messages", perms.send_messages),
+        ("Embed Links", perms.embed_links),
+    )
+    lacking = next((name for name, has in needed if not has), None)
+    if lacking is not None:
+        return (
+            f"paperbot lacks {lacking} in {where}: its first paper will pause posting there. "
+            "Grant it (the channel's or paperbot's role permissions), then `/topic resume`."
+        )
+    if thread and not forum and not perms.create_public_threads:
+        return (
+            f"paperbot lacks Create Public Threads in {where}: papers will be posted without "
+            "threads until it has it."
+        )
+    return None
+
+
 async def answer_test(
     interaction: Interaction,
     query: str | None,
@@ -119,6 +153,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             )
         role_id = _pingable(interaction, mention)
         forum = isinstance(channel, discord.ForumChannel)
+        warning = _cannot_deliver(interaction, channel_id, thread=thread)
         await interaction.response.defer(ephemeral=True, thinking=True)
         added = await self._topics.add(
             guild_id=guild_id,
@@ -132,7 +167,8 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             thread=thread and not forum,  # a forum post is a thread already
             forum=forum,
         )
-        await interaction.followup.send(embed=render_topics.topic_added(added), ephemeral=True)
+        embed = render_topics.topic_added(added, here=channel_id == here, warning=warning)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     @app_commands.command(name="list", description="The topics of this channel or server")
     @app_commands.describe(
@@ -152,11 +188,22 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop following a topic")
-    @app_commands.describe(topic="The topic to remove")
-    async def remove(self, interaction: Interaction, topic: str) -> None:
+    @app_commands.describe(
+        topic="The topic to remove",
+        channel="The channel it is for, a forum included (narrows the list to its topics)",
+    )
+    async def remove(
+        self,
+        interaction: Interaction,
+        topic: str,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+    ) -> None:
         guild_id, _channel = _where(interaction)
         removed = await self._topics.remove(
-            guild_id, parse_topic_id(topic), _may_manage(interaction)
+            guild_id,
+            parse_topic_id(topic),
+            _may_manage(interaction),
+            channel_id=channel.id if channel is not None else None,
         )
         await interaction.response.send_message(
             render_topics.topic_removed(removed), ephemeral=True
@@ -199,10 +246,11 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             no_mention=no_mention,
             thread=thread,
         )
-        await interaction.response.send_message(
-            embed=render_topics.topic_edited(edited, understood, query_changed=query is not None),
-            ephemeral=True,
+        warning = _cannot_deliver(interaction, edited.channel_id, thread=bool(thread))
+        embed = render_topics.topic_edited(
+            edited, understood, query_changed=query is not None, warning=warning
         )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="resume", description="Resume a topic paused after an error")
     @app_commands.describe(topic="The paused topic")
@@ -249,8 +297,13 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None or interaction.channel_id is None:
             return []
+        # A `channel` option already given (on /topic remove) narrows the list to its topics.
+        chosen = getattr(interaction.namespace, "channel", None)
         found = await self._topics.topic_choices(
-            interaction.guild_id, interaction.channel_id, current
+            interaction.guild_id,
+            interaction.channel_id,
+            current,
+            only_channel=chosen.id if chosen is not None else None,
         )
         choices = []
         for topic in found:

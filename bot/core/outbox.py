@@ -10,9 +10,9 @@ accepts it. Every message carries a nonce derived from its deliveries, so a repe
 Discord already accepted (after a crash, or a record the store could not take) is dropped by
 Discord itself. A forum post takes no nonce: a message that may already be there (an earlier
 attempt failed, or it was queued before this process started) is sent with `posted_since`, and
-the transport looks for it first. A refused channel (403) or a gone one (404) is paused with the reason; other
-failures are retried with exponential backoff and, after the last attempt, kept as
-undeliverable for an admin to see.
+the transport looks for it first. A refused channel (403) or a gone one (404) is paused with
+the reason; other failures are retried with exponential backoff and, after the last attempt,
+kept as undeliverable for an admin to see.
 
 When the store cannot write (a full disk), nothing more is sent: what Discord accepted waits in
 memory for its record, out of every batch, and the loop backs off until the store takes it.

@@ -224,9 +224,17 @@ class TopicService:
     async def topics_of(self, guild_id: int, channel_id: int | None) -> list[Topic]:
         return await self._topics.topics(guild_id, channel_id)
 
-    async def remove(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
-        """Unsubscribe, if the person may manage the topic's own channel (`may_manage`)."""
-        await self._managed_topic(guild_id, topic_id, may_manage)
+    async def remove(
+        self, guild_id: int, topic_id: int, may_manage: MayManage, *, channel_id: int | None = None
+    ) -> Topic:
+        """Unsubscribe, if the person may manage the topic's own channel (`may_manage`) and
+        the topic is for `channel_id`, when one is named."""
+        topic = await self._managed_topic(guild_id, topic_id, may_manage)
+        if channel_id is not None and topic.channel_id != channel_id:
+            raise UserError(
+                f"Topic #{topic.id} is for <#{topic.channel_id}>, not <#{channel_id}>: "
+                "nothing was removed."
+            )
         removed = await self._topics.remove_topic(guild_id, topic_id)
         if removed is None:
             raise UserError(NO_SUCH_TOPIC)
@@ -358,9 +366,12 @@ class TopicService:
                 self._vocabulary_at = time.monotonic()
             return self._vocabulary
 
-    async def topic_choices(self, guild_id: int, channel_id: int, typed: str) -> list[Topic]:
-        """Topics for autocomplete: this channel's first, filtered by what was typed."""
-        found = await self._topics.topics(guild_id)
+    async def topic_choices(
+        self, guild_id: int, channel_id: int, typed: str, *, only_channel: int | None = None
+    ) -> list[Topic]:
+        """Topics for autocomplete: this channel's first, filtered by what was typed (and to
+        `only_channel`'s, when given)."""
+        found = await self._topics.topics(guild_id, only_channel)
         needle = typed.strip().lower()
         chosen = [t for t in found if needle in t.query.lower() or needle == str(t.id)]
         chosen.sort(key=lambda t: (t.channel_id != channel_id, t.id))

@@ -12,7 +12,12 @@ import pytest
 
 from tests.conftest import BACKENDS
 from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db, seed_topics
-from tests.e2e.fake_discord import CREATE_PUBLIC_THREADS, MANAGE_CHANNELS, FakeDiscord
+from tests.e2e.fake_discord import (
+    CREATE_PUBLIC_THREADS,
+    MANAGE_CHANNELS,
+    SEND_MESSAGES,
+    FakeDiscord,
+)
 from tests.e2e.fake_hf import FakeHF, make_item
 
 
@@ -606,6 +611,58 @@ async def test_a_forum_topic_makes_each_paper_one_tagged_post(bot: RunningBot) -
     assert set(tags) == {"diffusion", "video generation"}
     newest = next(p for p in bot.discord.posts_in_forum("paper-forum") if "scale" in p.name)
     assert newest.applied_tags == [tags["video generation"]]
+
+
+async def test_a_forums_topics_are_removed_by_channel_and_missing_permissions_are_said(
+    bot: RunningBot,
+) -> None:
+    forum = bot.discord.add_forum("paper-forum")
+    bot.discord.deny_bot("paper-forum", SEND_MESSAGES)  # no Create Posts there
+    await bot.start()
+
+    def warning(reply: dict[str, Any]) -> str | None:
+        fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+        return fields.get("⚠️ Missing permissions")
+
+    added = await bot.command(
+        "admin", "general", "topic add", {"query": "diffusion", "channel": forum.id}
+    )
+    assert added["embeds"][0]["title"].startswith("Topic #"), "the topic is kept"
+    assert warning(added) == (
+        f"paperbot lacks Create Posts in <#{forum.id}>: its first paper will pause posting "
+        "there. Grant it (the channel's or paperbot's role permissions), then `/topic resume`."
+    )
+    assert added["embeds"][0]["footer"]["text"] == "New matching papers will be posted there."
+    bot.discord.deny_bot("papers", CREATE_PUBLIC_THREADS)
+    threaded = await add_topic(bot, "papers", "robots", thread=True)
+    assert warning(threaded) == (
+        "paperbot lacks Create Public Threads in this channel: papers will be posted without "
+        "threads until it has it."
+    )
+    plain = await add_topic(bot, "papers", "agents")
+    assert warning(plain) is None
+    assert plain["embeds"][0]["footer"]["text"] == "New matching papers will be posted here."
+
+    # /topic remove channel: its list narrows to that channel's topics, and a topic of
+    # another channel is refused, not removed.
+    ids = dict(bot.query("SELECT query, id FROM topics"))
+    record = await bot.discord.autocomplete(
+        "admin", "papers", "topic remove", {"topic": "", "channel": forum.id}, focused="topic"
+    )
+    choices = (await bot.discord.wait_callback(record))["data"]["choices"]
+    assert [c["value"] for c in choices] == [str(ids["diffusion"])]
+    refused = await bot.command(
+        "admin", "papers", "topic remove", {"topic": str(ids["robots"]), "channel": forum.id}
+    )
+    papers = bot.discord.channel("papers").id
+    assert refused["content"] == (
+        f"Topic #{ids['robots']} is for <#{papers}>, not <#{forum.id}>: nothing was removed."
+    )
+    removed = await bot.command(
+        "admin", "papers", "topic remove", {"topic": str(ids["diffusion"]), "channel": forum.id}
+    )
+    assert removed["content"].startswith(f"Removed topic #{ids['diffusion']}")
+    assert sorted(q for (q,) in bot.query("SELECT query FROM topics")) == ["agents", "robots"]
 
 
 async def test_a_forum_post_whose_answer_was_lost_is_not_posted_again(bot: RunningBot) -> None:
