@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from tests.e2e.conftest import RunningBot
@@ -74,3 +75,28 @@ async def test_a_log_channel_that_fails_is_never_written_about_in_a_loop(
 
     hidden = await bot.command("owner", "papers", "paperbot log", {"channel": ml_news})
     assert hidden["content"].startswith(f"paperbot cannot post in <#{ml_news}> (403)")
+
+
+async def test_deliveries_given_up_are_reported_once(bot: RunningBot) -> None:
+    bot.settings = replace(bot.settings, retry_seconds=0.01)  # eight attempts in about 1.3 s
+    await bot.start()
+    ml_news, papers = bot.discord.channel("ml-news").id, bot.discord.channel("papers").id
+    await bot.command("owner", "papers", "paperbot log", {"channel": ml_news})
+    await bot.command("admin", "papers", "topic add", {"query": "robots"})
+    bot.discord.fail_next(rf"/channels/{papers}/messages$", status=503, times=8)
+    bot.hf.add(make_item("2611.00995", "Robots that never arrive"))
+    await bot.discord.wait_messages("ml-news", 2)
+    assert log_lines(bot)[1] == (
+        f"Gave up on 1 paper for <#{papers}> after 8 attempts: Discord answered 503: "
+        "Internal Server Error"
+    )
+    tried = [r for r in bot.discord.requests if r.path == f"/channels/{papers}/messages"]
+    assert [r.status for r in tried] == [503] * 8
+    ((attempts, gave_up),) = bot.query("SELECT attempts, gave_up_at IS NOT NULL FROM deliveries")
+    assert (attempts, gave_up) == (8, 1), "kept as undeliverable, with its attempts"
+
+    # Discord answers again: the next paper is posted, and the log hears nothing more.
+    bot.hf.add(make_item("2611.00996", "Robots that arrive"))
+    await bot.discord.wait_messages("papers", 1)
+    await bot.polls(2)
+    assert len(log_lines(bot)) == 2
