@@ -22,11 +22,12 @@ class SmallDisk:
 
     def fill(self) -> None:
         chunk = b"\0" * (1 << 16)
-        with self._filler.open("ab") as out:
+        # Unbuffered: a buffered file keeps what a failed flush could not write and tries again
+        # when closed, which raised ENOSPC out of `with` whenever the last chunk was partial.
+        with self._filler.open("ab", buffering=0) as out:
             try:
                 while True:
                     out.write(chunk)
-                    out.flush()
             except OSError:
                 pass
         # What is left is less than a page: SQLite's next write cannot happen.

@@ -42,6 +42,8 @@ async def test_a_full_disk_mid_fan_out_never_repeats_a_post_and_resumes_by_itsel
         await seed_topics(bot.db, discord.guild_id, [(c.id, "fanout") for c in feeds])
         fake_hf.add(*(make_item(f"2611.{700 + i:05d}", f"Fanout study {i}") for i in range(5)))
         await bot.start()
+        log_channel = discord.channel("ml-news")
+        await bot.command("owner", "papers", "paperbot log", {"channel": log_channel.id})
         await eventually(lambda: sum(posted(discord, feeds).values()) >= 100, 60, "100 posts")
 
         disk.fill()
@@ -62,6 +64,13 @@ async def test_a_full_disk_mid_fan_out_never_repeats_a_post_and_resumes_by_itsel
         await eventually(lambda: len(posted(discord, feeds)) >= 500, 90, "all 500 deliveries")
         await bot.polls(1)
         assert await bot.stop() == 0
+        # The admin log heard it once when writes failed, and once when they worked again.
+        lines = [m["content"] for m in discord.posts("ml-news")][1:]
+        assert lines == [
+            "paperbot cannot write to its store (disk full): posting and polling are paused "
+            "until it can.",
+            "paperbot's store takes writes again: posting and polling resume.",
+        ]
 
     shown = posted(discord, feeds)
     assert len(shown) == 500
