@@ -35,7 +35,8 @@ DM_REFUSED = (
 
 
 class DiscordTransport:
-    """Sends through discord.py's HTTP client; needs no gateway cache, only a logged-in bot."""
+    """Sends through discord.py's HTTP client. The gateway's cache is read only to tell a
+    forum (and its tags) from a text channel; a DM or a text channel needs no more than REST."""
 
     def __init__(self, client: discord.Client, save: SaveFactory | None = None) -> None:
         self._client = client
