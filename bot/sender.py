@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -14,7 +13,7 @@ import discord
 
 from bot import render
 from bot.core.models import Paper
-from bot.core.outbox import DeliveryFailed
+from bot.core.outbox import DeliveryFailed, ForumPost
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +25,26 @@ TAG_NAME = 20  # Discord's longest forum tag name
 MAX_FORUM_TAGS = 20  # tags a forum may have
 MAX_APPLIED_TAGS = 5  # tags a post may carry
 CLOCK_SKEW = timedelta(minutes=2)  # Discord's clock against this host's
-READY_WAIT = 30.0  # seconds a send waits at start for the gateway to deliver the servers
+FORUM_REFUSED = (
+    "Discord refused to let the bot post in the forum. Give it View Channel, Create Posts and "
+    "Embed Links there, then /topic resume"
+)
+LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
     "you share no server with it"
 )
+
+
+def papers_in(embeds: Sequence[discord.Embed]) -> set[str]:
+    """The papers a message shows, by link: a card's title link, a digest's list of links."""
+    found: set[str] = set()
+    for embed in embeds:
+        if embed.url:
+            found.add(embed.url)
+        found.update(LINK.findall(embed.description or ""))
+    return found
 
 
 class DiscordTransport:
@@ -50,7 +63,7 @@ class DiscordTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
-        posted_since: datetime | None = None,
+        forum: ForumPost | None = None,
     ) -> int:
         view = discord.ui.View(timeout=None)
         if self._save is not None:
@@ -64,7 +77,7 @@ class DiscordTransport:
             mentions=mentions,
             title=paper.title,
             tags=topics,
-            posted_since=posted_since,
+            forum=forum,
         )
 
     async def send_bundle(
@@ -99,7 +112,7 @@ class DiscordTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
-        posted_since: datetime | None = None,
+        forum: ForumPost | None = None,
     ) -> int:
         view = None
         if self._save is not None:
@@ -114,7 +127,7 @@ class DiscordTransport:
             mentions=mentions,
             title=f"Paper digest: {len(papers) + max(more, 0)} new papers",
             tags=topics,
-            posted_since=posted_since,
+            forum=forum,
         )
 
     async def _post_in_forum(
@@ -132,7 +145,7 @@ class DiscordTransport:
         tags named like the topics that matched; returns the first message's id."""
         name = title[:THREAD_NAME] or "paper"
         if posted_since is not None:
-            found = await self._posted_already(forum, name, posted_since)
+            found = await self._posted_already(forum, name, posted_since, embeds)
             if found is not None:
                 if view is not None:
                     view.stop()
@@ -150,10 +163,7 @@ class DiscordTransport:
             )
         except discord.Forbidden as exc:
             raise DeliveryFailed(
-                "forbidden",
-                f"Discord refused to let the bot post in the forum (403: "
-                f"{exc.text or 'Missing Access'}). Give it View Channel, Send Messages and "
-                "Embed Links there, then /topic resume.",
+                "forbidden", f"{FORUM_REFUSED} (403: {exc.text or 'Missing Access'})."
             ) from exc
         except discord.NotFound as exc:
             raise DeliveryFailed("gone", f"The forum no longer exists (404: {exc.text}).") from exc
@@ -168,32 +178,56 @@ class DiscordTransport:
         return message_id
 
     async def _posted_already(
-        self, forum: discord.ForumChannel, name: str, since: datetime
+        self,
+        forum: discord.ForumChannel,
+        name: str,
+        since: datetime,
+        embeds: Sequence[discord.Embed],
     ) -> int | None:
-        """The id of the bot's post named `name` in the forum, made since `since`, if Discord
-        has one: a forum post takes no nonce, so this is how a post whose answer was lost (or
-        whose sender died before recording it) is not made twice. Asks Discord, not the cache."""
+        """The id of the bot's post in the forum named `name`, made since `since` and carrying
+        the same papers, if Discord has one. A forum post takes no nonce: this is how a post
+        whose answer was lost (or whose sender died before recording it) is not made twice.
+        Asks Discord, not the cache: the open posts, then those archived since."""
         me = self._client.user
+        earliest = since - CLOCK_SKEW
+        wanted = papers_in(embeds)
         try:
-            threads = await forum.guild.active_threads()
+            threads = [t for t in await forum.guild.active_threads() if t.parent_id == forum.id]
+            threads += await self._archived_since(forum, earliest)
+            for thread in threads:
+                made = thread.created_at or discord.utils.snowflake_time(thread.id)
+                if me is None or thread.owner_id != me.id or thread.name != name:
+                    continue
+                if made < earliest:
+                    continue
+                try:  # a post's first message has the post's id
+                    first = await thread.fetch_message(thread.id)
+                except discord.NotFound:
+                    continue
+                if papers_in(first.embeds) == wanted:
+                    return thread.id
         except discord.HTTPException as exc:
             raise DeliveryFailed(
-                "retry", f"could not list the forum's posts ({exc.status}: {exc.text})"
+                "retry", f"could not look for the post in the forum ({exc.status}: {exc.text})"
             ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
-        earliest = since - CLOCK_SKEW
-        for thread in threads:
-            made = thread.created_at or discord.utils.snowflake_time(thread.id)
-            if (
-                thread.parent_id == forum.id
-                and me is not None
-                and thread.owner_id == me.id
-                and thread.name == name
-                and made >= earliest
-            ):
-                return thread.id
         return None
+
+    async def _archived_since(
+        self, forum: discord.ForumChannel, earliest: datetime
+    ) -> list[discord.Thread]:
+        """The forum's posts archived since `earliest` (Discord lists the newest first). Without
+        Read Message History Discord refuses the list: then only open posts were looked at."""
+        found: list[discord.Thread] = []
+        try:
+            async for thread in forum.archived_threads(limit=None):
+                if thread.archive_timestamp < earliest:
+                    break
+                found.append(thread)
+        except discord.Forbidden:
+            log.warning("cannot list archived posts in forum %s (403); open ones only", forum.id)
+        return found
 
     async def _forum_tags(
         self, forum: discord.ForumChannel, names: Sequence[str]
@@ -204,7 +238,8 @@ class DiscordTransport:
         have = {t.name.lower(): t for t in forum.available_tags}
         missing = [n for n in wanted if n.lower() not in have]
         room = MAX_FORUM_TAGS - len(forum.available_tags)
-        if missing and room > 0 and forum.permissions_for(forum.guild.me).manage_channels:
+        me = forum.guild.me  # None for a forum fetched from Discord, its server not cached
+        if missing and room > 0 and me is not None and forum.permissions_for(me).manage_channels:
             try:
                 edited = await forum.edit(
                     available_tags=[
@@ -219,18 +254,26 @@ class DiscordTransport:
                     have = {t.name.lower(): t for t in edited.available_tags}
         return [have[n.lower()] for n in wanted if n.lower() in have][:MAX_APPLIED_TAGS]
 
-    async def _cached_channel(self, channel_id: int) -> Any:
-        """The channel from discord.py's cache. The outbox starts before the gateway has
-        delivered the servers, and a forum is known only from them: until the bot is ready
-        (at most `READY_WAIT`), an unknown channel is waited for rather than taken for a text
-        channel. A DM channel is never in the cache, and never waits once the bot is ready."""
-        found = self._client.get_channel(channel_id)
-        if found is None and not self._client.is_ready():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(READY_WAIT):
-                    await self._client.wait_until_ready()
-            found = self._client.get_channel(channel_id)
-        return found
+    async def _forum(self, channel_id: int) -> discord.ForumChannel | None:
+        """The forum, from the cache or else from Discord: the outbox may send before the
+        gateway has delivered the servers, or for a server on another process's shards."""
+        channel = self._client.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self._client.fetch_channel(channel_id)
+            except discord.NotFound as exc:
+                raise DeliveryFailed(
+                    "gone", f"The forum no longer exists (404: {exc.text})."
+                ) from exc
+            except discord.Forbidden as exc:
+                raise DeliveryFailed(
+                    "forbidden", f"{FORUM_REFUSED} (403: {exc.text or 'Missing Access'})."
+                ) from exc
+            except discord.HTTPException as exc:
+                raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
+        return channel if isinstance(channel, discord.ForumChannel) else None
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
         """A public thread on a posted card, archived after a day of quiet."""
@@ -264,7 +307,7 @@ class DiscordTransport:
         mentions: Sequence[int] = (),
         title: str = "",
         tags: Sequence[str] = (),
-        posted_since: datetime | None = None,
+        forum: ForumPost | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id)
         # Pings exactly the topics' roles, if any; never anyone else.
@@ -272,10 +315,10 @@ class DiscordTransport:
         allowed = discord.AllowedMentions.none()
         if mentions:
             allowed.roles = [discord.Object(id=role) for role in mentions]
-        forum = await self._cached_channel(channel_id)
-        if isinstance(forum, discord.ForumChannel):
+        found = await self._forum(channel_id) if forum is not None else None
+        if forum is not None and found is not None:
             return await self._post_in_forum(
-                forum, title, tags, content, embeds, view, allowed, posted_since
+                found, title, tags, content, embeds, view, allowed, forum.posted_since
             )
         # discord.py sends a nonce with enforce_nonce: Discord drops a second message with it.
         try:

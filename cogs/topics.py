@@ -78,8 +78,9 @@ def _cannot_deliver(interaction: Interaction, channel_id: int, *, thread: bool) 
     lacking = next((name for name, has in needed if not has), None)
     if lacking is not None:
         return (
-            f"paperbot lacks {lacking} in {where}: its first paper will pause posting there. "
-            "Grant it (the channel's or paperbot's role permissions), then `/topic resume`."
+            f"paperbot lacks {lacking} in {where}: grant it (the channel's or paperbot's role "
+            "permissions) before a paper arrives, or posting there pauses until you do and "
+            "run `/topic resume`."
         )
     if thread and not forum and not perms.create_public_threads:
         return (
@@ -246,7 +247,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             no_mention=no_mention,
             thread=thread,
         )
-        warning = _cannot_deliver(interaction, edited.channel_id, thread=bool(thread))
+        warning = _cannot_deliver(interaction, edited.channel_id, thread=edited.thread)
         embed = render_topics.topic_edited(
             edited, understood, query_changed=query is not None, warning=warning
         )

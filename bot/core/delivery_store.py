@@ -97,8 +97,9 @@ class DeliveryStore:
             return []
         # The only process needs no lease: no write per batch on a SQLite file.
         ids = [int(r[0]) for r in picked]
+        taken_over: set[int] = set()
         if not self.sole:
-            ids = await self._claim(ids, now)
+            ids, taken_over = await self._claim(ids, now)
         if not ids:
             return []
         # Each channel's first due rows off its own index: never more than `per_channel` read,
@@ -139,20 +140,30 @@ class DeliveryStore:
                 thread=any(t in threaded for t in json.loads(r["topic_ids"])),
                 forum=bool(r["forum"]),
                 queued_at=from_iso(r["queued_at"]),
+                taken_over=r["channel_id"] in taken_over,
             )
             for r in rows
         ]
 
-    async def _claim(self, channels: list[int], now: datetime) -> list[int]:
-        """Lease `channels` to this process; returns those it got (another may hold some)."""
+    async def _claim(self, channels: list[int], now: datetime) -> tuple[list[int], set[int]]:
+        """Lease `channels` to this process; returns those it got (another may hold some), and
+        those of them taken over from another process's run-out lease: a process that died
+        while sending there, maybe after Discord took a message it never recorded."""
         stamp, until = self._lease_check(now), to_iso(now + self.lease)
         claimed: list[int] = []
+        marks = ",".join("?" * len(channels))
         async with self._store.transaction() as tx:
+            # A batch gives its leases back when done: one still there was left by the dead.
+            left = await tx.fetch_all(
+                f"SELECT channel_id FROM outbox_leases WHERE channel_id IN ({marks}) "
+                "AND holder <> ?",
+                (*channels, self.holder),
+            )
             for channel in channels:
                 row = await tx.fetch_one(_CLAIM, (channel, self.holder, until, stamp))
                 if row is not None:
                     claimed.append(channel)
-        return claimed
+        return claimed, {int(r[0]) for r in left} & set(claimed)
 
     def _lease_check(self, now: datetime) -> str:
         """Leases running past this moment hold; none does when this process is `sole`."""

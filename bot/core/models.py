@@ -135,6 +135,7 @@ class Delivery:
     thread: bool = False  # one of its topics wants a thread on its card
     forum: bool = False  # its channel is a forum: the paper is a post of its own
     queued_at: datetime | None = None  # when matching queued it
+    taken_over: bool = False  # its channel was taken from a process that died sending there
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,11 @@ headers, waiting instead of being refused. A sent delivery is marked right after
 accepts it. Every message carries a nonce derived from its deliveries, so a repeat of it that
 Discord already accepted (after a crash, or a record the store could not take) is dropped by
 Discord itself. A forum post takes no nonce: a message that may already be there (an earlier
-attempt failed, or it was queued before this process started) is sent with `posted_since`, and
-the transport looks for it first. A refused channel (403) or a gone one (404) is paused with
-the reason; other failures are retried with exponential backoff and, after the last attempt,
-kept as undeliverable for an admin to see.
+attempt failed, its channel was taken over from a process that died, or it was queued before
+this process started) is sent with `posted_since`, and the transport looks for it first. A
+refused channel (403) or a gone one (404) is paused with the reason; other failures are
+retried with exponential backoff and, after the last attempt, kept as undeliverable for an
+admin to see.
 
 When the store cannot write (a full disk), nothing more is sent: what Discord accepted waits in
 memory for its record, out of every batch, and the loop backs off until the store takes it.
@@ -62,13 +63,21 @@ class DeliveryFailed(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class ForumPost:
+    """A message that is a forum post. Discord takes no nonce for those: `posted_since`, when
+    set, says the post may already be there (an earlier attempt's answer was lost, or a process
+    died between Discord's answer and the record), and that the bot's post made since then
+    with the same papers is this message."""
+
+    posted_since: datetime | None = None
+
+
 class Transport(Protocol):
     """Sends one rendered message; returns its id or raises `DeliveryFailed`.
 
     `nonce` identifies the message: Discord drops a second message with the same nonce.
-    Where Discord takes no nonce (a forum post), `posted_since` says the message may already
-    be there (an earlier attempt, or a process that died sending it): a post of the bot's with
-    the same name, made since then, is that message.
+    `forum` marks a message that is a post of its own in a forum channel (see `ForumPost`).
     """
 
     async def send_card(
@@ -79,7 +88,7 @@ class Transport(Protocol):
         *,
         nonce: str,
         mentions: Sequence[int] = (),
-        posted_since: datetime | None = None,
+        forum: ForumPost | None = None,
     ) -> int: ...
 
     async def send_bundle(
@@ -100,7 +109,7 @@ class Transport(Protocol):
         *,
         nonce: str,
         mentions: Sequence[int] = (),
-        posted_since: datetime | None = None,
+        forum: ForumPost | None = None,
     ) -> int: ...
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None: ...
@@ -326,7 +335,7 @@ class Outbox:
                     topics,
                     nonce=nonce,
                     mentions=mentions,
-                    posted_since=self._in_doubt(group),
+                    forum=self._forum_post(group),
                 )
             elif message.kind == "bundle":
                 entries = [(d.paper, d.topics) for d in group]
@@ -340,7 +349,7 @@ class Outbox:
                     first.topics,
                     nonce=nonce,
                     mentions=mentions,
-                    posted_since=self._in_doubt(group),
+                    forum=self._forum_post(group),
                 )
         except DeliveryFailed as failure:
             return await self._failed(group, failure)
@@ -354,14 +363,18 @@ class Outbox:
             await self._thread(first, message_id)
         return "sent"
 
+    def _forum_post(self, group: Sequence[Delivery]) -> ForumPost | None:
+        return ForumPost(self._in_doubt(group)) if group[0].forum else None
+
     def _in_doubt(self, group: Sequence[Delivery]) -> datetime | None:
         """When Discord may already hold this message (an earlier attempt whose answer was
-        lost, or one queued before this process started, whose sender may have died between
-        Discord's answer and the record): the time it was queued. Else None."""
+        lost; or a sender that may have died between Discord's answer and the record: its
+        channel taken over from a dead process, or queued before this process started): the
+        time it was queued. Else None."""
         queued = [d.queued_at for d in group if d.queued_at is not None]
         if not queued:
             return None
-        if any(d.attempts for d in group) or min(queued) < self._started:
+        if any(d.attempts or d.taken_over for d in group) or min(queued) < self._started:
             return min(queued)
         return None
 

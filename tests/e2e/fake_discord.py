@@ -128,6 +128,7 @@ class Channel:
     tags: list[dict[str, Any]] = field(default_factory=list)  # a forum's available tags
     applied_tags: list[str] = field(default_factory=list)  # a forum post's tags
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    archived_at: str = ""  # a thread's archive time, once archived
     guild_id: str = ""  # "" is the home guild (the one with members, roles and commands)
     # Member overwrites: user id → (allowed, denied) permission bits in this channel only.
     overwrites: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -949,6 +950,12 @@ class FakeDiscord:
             ),
             ("POST", r"/channels/(?P<cid>\d+)/threads", self._forum_post),
             ("GET", r"/guilds/(?P<gid>\d+)/threads/active", self._active_threads),
+            (
+                "GET",
+                r"/channels/(?P<cid>\d+)/threads/archived/public",
+                self._archived_threads,
+            ),
+            ("GET", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._get_message),
             ("PATCH", r"/channels/(?P<cid>\d+)", self._edit_channel),
             ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit_message),
             ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
@@ -1281,22 +1288,60 @@ class FakeDiscord:
             "rate_limit_per_user": 0,
             "flags": 0,
             "thread_metadata": {
-                "archived": False,
+                "archived": bool(thread.archived_at),
                 "auto_archive_duration": thread.archive_minutes or 4320,
-                "archive_timestamp": thread.created_at,
+                "archive_timestamp": thread.archived_at or thread.created_at,
                 "create_timestamp": thread.created_at,
                 "locked": False,
             },
         }
 
     async def _active_threads(self, rec: Recorded, gid: str) -> web.Response:
-        """The guild's threads that are not archived (Discord's fake never archives)."""
+        """The guild's threads that are not archived."""
         threads = [
             self._thread_payload(c)
             for c in self.channels.values()
-            if c.kind == 11 and not c.deleted and (c.guild_id or self.guild_id) == gid
+            if c.kind == 11
+            and not c.deleted
+            and not c.archived_at
+            and (c.guild_id or self.guild_id) == gid
         ]
         return _json({"threads": threads, "members": []})
+
+    async def _archived_threads(self, rec: Recorded, cid: str) -> web.Response:
+        """A channel's archived public threads, the most recently archived first (one page);
+        Discord wants Read Message History for it."""
+        channel = self._usable_channel(cid)
+        if not self.permissions(self.app_id, channel) & READ_HISTORY:
+            raise _Refusal(_json({"message": "Missing Access", "code": 50001}, 403))
+        threads = sorted(
+            (c for c in self.channels.values() if c.parent_id == cid and c.archived_at),
+            key=lambda c: c.archived_at,
+            reverse=True,
+        )
+        payload = [self._thread_payload(c) for c in threads]
+        return _json({"threads": payload, "members": [], "has_more": False})
+
+    async def _get_message(self, rec: Recorded, cid: str, mid: str) -> web.Response:
+        self._usable_channel(cid)
+        for message in self.messages.get(cid, []):
+            if message["id"] == mid:
+                return _json(_public(message))
+        raise _Refusal(_json({"message": "Unknown Message", "code": 10008}, 404))
+
+    def archive(self, thread: Channel) -> None:
+        """Discord archives a quiet thread (a forum post included)."""
+        thread.archived_at = datetime.now(UTC).isoformat()
+
+    def forum_post_by_bot(self, forum_name: str, name: str, message: dict[str, Any]) -> Channel:
+        """A post the bot made in a forum earlier (a thread and its first message)."""
+        forum = self.channel(forum_name)
+        thread = Channel(snowflake(), name, kind=11, guild_id=forum.guild_id, parent_id=forum.id)
+        self.channels[thread.id] = thread
+        first = self._message(thread.id, message, [])
+        first["id"] = thread.id
+        self.messages.setdefault(thread.id, []).append(first)
+        return thread
 
     async def _forum_post(self, rec: Recorded, cid: str) -> web.Response:
         """A post in a forum: a thread whose first message is the given message."""

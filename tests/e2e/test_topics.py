@@ -629,8 +629,9 @@ async def test_a_forums_topics_are_removed_by_channel_and_missing_permissions_ar
     )
     assert added["embeds"][0]["title"].startswith("Topic #"), "the topic is kept"
     assert warning(added) == (
-        f"paperbot lacks Create Posts in <#{forum.id}>: its first paper will pause posting "
-        "there. Grant it (the channel's or paperbot's role permissions), then `/topic resume`."
+        f"paperbot lacks Create Posts in <#{forum.id}>: grant it (the channel's or paperbot's "
+        "role permissions) before a paper arrives, or posting there pauses until you do and run "
+        "`/topic resume`."
     )
     assert added["embeds"][0]["footer"]["text"] == "New matching papers will be posted there."
     bot.discord.deny_bot("papers", CREATE_PUBLIC_THREADS)
@@ -639,6 +640,9 @@ async def test_a_forums_topics_are_removed_by_channel_and_missing_permissions_ar
         "paperbot lacks Create Public Threads in this channel: papers will be posted without "
         "threads until it has it."
     )
+    robots = threaded["embeds"][0]["title"].split()[1].lstrip("#")
+    edited = await bot.command("admin", "papers", "topic edit", {"topic": robots, "min_upvotes": 1})
+    assert warning(edited) == warning(threaded), "still threaded, still lacking it"
     plain = await add_topic(bot, "papers", "agents")
     assert warning(plain) is None
     assert plain["embeds"][0]["footer"]["text"] == "New matching papers will be posted here."
@@ -667,27 +671,58 @@ async def test_a_forums_topics_are_removed_by_channel_and_missing_permissions_ar
 
 async def test_a_forum_post_whose_answer_was_lost_is_not_posted_again(bot: RunningBot) -> None:
     # A forum post takes no nonce. Discord takes the post but its answer is an error (a 503
-    # after the work was done); the retry finds the post and records it instead of posting.
-    bot.settings = replace(bot.settings, retry_seconds=0.05)
+    # after the work was done), and the post is archived before the retry: the retry finds it
+    # among the archived posts and records it instead of posting again.
+    bot.settings = replace(bot.settings, retry_seconds=1.0)
     forum = bot.discord.add_forum("paper-forum")
     await bot.start()
     await bot.command("admin", "general", "topic add", {"query": "diffusion", "channel": forum.id})
     bot.discord.fail_next(r"/channels/\d+/threads$", status=503, after=True)
     bot.hf.add(make_item("2611.00951", "Diffusion that Discord took once"))
+    (post,) = await bot.discord.wait_until(lambda: bot.discord.posts_in_forum("paper-forum"))
+    bot.discord.archive(post)
     await bot.wait_for_db(
         "SELECT count(*) FROM deliveries WHERE sent_at IS NOT NULL", lambda r: r[0][0] == 1
     )
-    (post,) = bot.discord.posts_in_forum("paper-forum")
-    assert post.name == "Diffusion that Discord took once"
+    assert [p.name for p in bot.discord.posts_in_forum("paper-forum")] == [post.name]
     ((message_id, attempts),) = bot.query("SELECT message_id, attempts FROM deliveries")
     assert (str(message_id), attempts) == (post.id, 1), "recorded as the post Discord made"
-    asked = [r for r in bot.discord.requests if r.path.endswith("/threads/active")]
-    assert len(asked) == 1, "only the retry, in doubt, asked Discord for the forum's posts"
+    looked = [r.path for r in bot.discord.requests if "/threads/a" in r.path]
+    assert looked == [
+        f"/guilds/{bot.discord.guild_id}/threads/active",
+        f"/channels/{forum.id}/threads/archived/public",
+    ], "only the retry, in doubt, looked for the post"
 
-    # A first attempt is in no doubt: the next paper is posted without asking.
+    # A first attempt is in no doubt: the next paper is posted without looking.
     bot.hf.add(make_item("2611.00952", "Diffusion posted at the first try"))
     await bot.discord.wait_until(lambda: len(bot.discord.posts_in_forum("paper-forum")) == 2)
-    assert [r for r in bot.discord.requests if r.path.endswith("/threads/active")] == asked
+    assert [r.path for r in bot.discord.requests if "/threads/a" in r.path] == looked
+
+
+async def test_a_post_in_doubt_is_not_mistaken_for_another_papers_post_of_that_name(
+    bot: RunningBot,
+) -> None:
+    bot.settings = replace(bot.settings, retry_seconds=0.05)
+    forum = bot.discord.add_forum("paper-forum")
+    await bot.start()
+    await bot.command("admin", "general", "topic add", {"query": "diffusion", "channel": forum.id})
+    # Another paper of the same title, posted by paperbot a moment ago.
+    other = bot.discord.forum_post_by_bot(
+        "paper-forum",
+        "Diffusion, once more",
+        {"embeds": [{"title": "Diffusion, once more", "url": "https://huggingface.co/papers/1"}]},
+    )
+    bot.discord.fail_next(r"/channels/\d+/threads$", status=503)  # refused: nothing made
+    bot.hf.add(make_item("2611.00953", "Diffusion, once more"))
+    await bot.wait_for_db(
+        "SELECT count(*) FROM deliveries WHERE sent_at IS NOT NULL", lambda r: r[0][0] == 1
+    )
+    posts = bot.discord.posts_in_forum("paper-forum")
+    assert [p.name for p in posts] == ["Diffusion, once more"] * 2
+    ((message_id,),) = bot.query("SELECT message_id FROM deliveries")
+    assert str(message_id) in {p.id for p in posts} - {other.id}, "posted, not taken for the other"
+    (first,) = bot.discord.messages[str(message_id)]
+    assert first["embeds"][0]["url"] == "https://huggingface.co/papers/2611.00953"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -64,6 +64,23 @@ async def test_a_lease_whose_process_died_is_retaken_when_it_runs_out(store: Sto
         assert await died.due_deliveries(later) == [], "the lease moved to the survivor"
 
 
+async def test_a_channel_taken_over_from_a_dead_process_is_marked_as_such(
+    store: Store,
+) -> None:
+    # Its sender may have died after Discord took a message it never recorded: what the
+    # survivor sends there is in doubt (a forum post is looked for before being made again).
+    await owe(store, range(1, 3))
+    async with other_process(store) as second:
+        died = DeliveryStore(store, holder="dead", lease_seconds=30)
+        survivor = DeliveryStore(second, holder="alive", lease_seconds=30)
+        assert len(await died.due_deliveries(T0, channels=1)) == 1  # channel 1, never released
+        later = await survivor.due_deliveries(T0 + timedelta(seconds=31))
+        assert {d.channel_id: d.taken_over for d in later} == {1: True, 2: False}
+        await survivor.release([1, 2])
+        again = await survivor.due_deliveries(T0 + timedelta(seconds=32))
+        assert [d.taken_over for d in again] == [False, False], "its own released leases"
+
+
 async def test_exactly_one_process_polls_and_another_takes_over_when_it_dies(
     store: Store,
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.delivery_store import DeliveryStore
 from bot.core.models import NewDelivery, Paper
-from bot.core.outbox import MAX_ATTEMPTS, DeliveryFailed, Outbox, Pace, nonce_for
+from bot.core.outbox import MAX_ATTEMPTS, DeliveryFailed, ForumPost, Outbox, Pace, nonce_for
 from bot.core.store import Store
 from bot.core.topic_store import TopicStore
 
@@ -24,7 +24,7 @@ class FakeTransport:
         self.nonces: list[str] = []
         self.bundles: list[tuple[int, list[str]]] = []
         self.threads: list[tuple[int, int, str]] = []
-        self.in_doubt: list[datetime | None] = []  # each card's `posted_since`
+        self.in_doubt: list[datetime | None] = []  # each forum post's `posted_since`
 
     async def send_card(
         self,
@@ -34,9 +34,10 @@ class FakeTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
-        posted_since: datetime | None = None,
+        forum: ForumPost | None = None,
     ) -> int:
-        self.in_doubt.append(posted_since)
+        if forum is not None:
+            self.in_doubt.append(forum.posted_since)
         if channel_id in self.failures:
             raise self.failures[channel_id]
         self.nonces.append(nonce)
@@ -66,7 +67,7 @@ class FakeTransport:
         *,
         nonce: str,
         mentions: Sequence[int] = (),
-        posted_since: datetime | None = None,
+        forum: ForumPost | None = None,
     ) -> int:
         self.nonces.append(nonce)
         self.digests.append((channel_id, [p.id for p in papers], more))
@@ -171,12 +172,27 @@ async def test_a_failure_is_kept_with_its_reason_and_retried_with_backoff(
     assert await box.drain() == 1
 
 
-async def test_a_send_is_in_doubt_after_a_failed_attempt_or_a_restart(
-    topics: DeliveryStore,
+async def test_a_forum_post_is_in_doubt_after_a_failed_attempt_or_a_restart(
+    store: Store,
 ) -> None:
     # Where Discord takes no nonce (a forum post), the transport looks for the message before
     # sending it again: only when an earlier attempt failed, or the delivery was queued before
     # this process started (its sender may have died between Discord's answer and the record).
+    topic_store = TopicStore(store)
+    for channel in (10, 20):
+        await topic_store.add_topic(
+            guild_id=1,
+            channel_id=channel,
+            query="x",
+            canonical="x",
+            min_upvotes=0,
+            digest_hour=None,
+            created_by=5,
+            now=T0 - timedelta(days=1),
+            forum=True,
+        )
+    await store.upsert_papers([Paper(id=f"2611.{i:05d}", title=f"P{i}") for i in range(3)], T0)
+    topics = DeliveryStore(store)
     queued = T0 - timedelta(minutes=1)
     await topics.queue([owed(10, 1)], queued)
     transport, clock = FakeTransport(), Clock()
@@ -260,7 +276,7 @@ async def test_an_unexpected_error_never_stops_the_loop(topics: DeliveryStore) -
             *,
             nonce: str,
             mentions: Sequence[int] = (),
-            posted_since: datetime | None = None,
+            forum: ForumPost | None = None,
         ) -> int:
             self.calls += 1
             if self.calls == 1:
