@@ -38,7 +38,7 @@ from bot.core.store import Store
 from bot.core.topic_store import TopicStore
 from bot.core.topics import TopicService
 from bot.core.vocabulary import english
-from bot.sender import DiscordTransport
+from bot.sender import DiscordTransport, forum_post_guard
 from bot.views import save_button_class
 from cogs.follows import FollowsCog
 from cogs.foryou import ForYouCog
@@ -270,6 +270,7 @@ def build(
         shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
         shard_count=settings.shard_count,
         before_identify=fleet.before_identify,
+        http_trace=forum_post_guard(),
     )
     transport = DiscordTransport(bot, save_button)
     outbox = Outbox(

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -114,6 +115,7 @@ class PaperBot(commands.AutoShardedBot):
         shard_ids: list[int] | None = None,
         shard_count: int | None = None,
         before_identify: BeforeIdentify | None = None,
+        http_trace: aiohttp.TraceConfig | None = None,
     ) -> None:
         # paperbot never joins voice: don't warn that voice libraries are missing.
         discord.VoiceClient.warn_nacl = False
@@ -127,6 +129,7 @@ class PaperBot(commands.AutoShardedBot):
             tree_cls=PaperTree,
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=shard_count,
+            http_trace=http_trace or aiohttp.TraceConfig(),
         )
         self.shard_ids = shard_ids  # None: every shard (what discord.py reads at launch)
         self._before_identify = before_identify

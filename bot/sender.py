@@ -29,12 +29,42 @@ FORUM_REFUSED = (
     "Discord refused to let the bot post in the forum. Give it View Channel, Create Posts and "
     "Embed Links there, then /topic resume"
 )
+FORUM_POST = re.compile(r"/channels/\d+/threads$")  # a post in a forum (a thread, no message)
+RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
 LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
     "you share no server with it"
 )
+
+
+class ForumPostUnanswered(Exception):
+    """Discord answered a forum post with an error after which it may have made the post."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"Discord answered {status} to a forum post")
+        self.status = status
+
+
+def forum_post_guard() -> aiohttp.TraceConfig:
+    """For the bot's HTTP session: discord.py repeats on its own a request Discord answered
+    500, 502, 504 or 524, and a forum post takes no nonce, so a post Discord made before such
+    an answer would be made twice. This stops that request there instead (`ForumPostUnanswered`),
+    and the outbox retries it in doubt: looking for the post before posting again."""
+
+    async def on_end(
+        _session: aiohttp.ClientSession, _ctx: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        status = params.response.status
+        post = params.method == "POST" and FORUM_POST.search(params.url.path) is not None
+        if post and status in RETRIED_BY_DISCORD_PY:
+            params.response.release()
+            raise ForumPostUnanswered(status)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_end)
+    return trace
 
 
 def papers_in(embeds: Sequence[discord.Embed]) -> set[str]:
@@ -169,6 +199,8 @@ class DiscordTransport:
             raise DeliveryFailed("gone", f"The forum no longer exists (404: {exc.text}).") from exc
         except discord.HTTPException as exc:
             raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
+        except ForumPostUnanswered as exc:
+            raise DeliveryFailed("retry", f"{exc}; it may have made it") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
         finally:

@@ -670,14 +670,15 @@ async def test_a_forums_topics_are_removed_by_channel_and_missing_permissions_ar
 
 
 async def test_a_forum_post_whose_answer_was_lost_is_not_posted_again(bot: RunningBot) -> None:
-    # A forum post takes no nonce. Discord takes the post but its answer is an error (a 503
-    # after the work was done), and the post is archived before the retry: the retry finds it
-    # among the archived posts and records it instead of posting again.
+    # A forum post takes no nonce. Discord takes the post but its answer is an error (a 502
+    # after the work was done, which discord.py would repeat at once by itself), and the post
+    # is archived before the outbox's retry: the retry finds it among the archived posts and
+    # records it instead of posting again.
     bot.settings = replace(bot.settings, retry_seconds=1.0)
     forum = bot.discord.add_forum("paper-forum")
     await bot.start()
     await bot.command("admin", "general", "topic add", {"query": "diffusion", "channel": forum.id})
-    bot.discord.fail_next(r"/channels/\d+/threads$", status=503, after=True)
+    bot.discord.fail_next(r"/channels/\d+/threads$", status=502, after=True)
     bot.hf.add(make_item("2611.00951", "Diffusion that Discord took once"))
     (post,) = await bot.discord.wait_until(lambda: bot.discord.posts_in_forum("paper-forum"))
     bot.discord.archive(post)
