@@ -38,7 +38,8 @@ from bot.core.store import Store
 from bot.core.topic_store import TopicStore
 from bot.core.topics import TopicService
 from bot.core.vocabulary import english
-from bot.sender import DiscordTransport, forum_post_guard
+from bot.forum_posts import forum_post_guard
+from bot.sender import DiscordTransport
 from bot.views import save_button_class
 from cogs.follows import FollowsCog
 from cogs.foryou import ForYouCog

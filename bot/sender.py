@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import aiohttp
@@ -14,24 +12,13 @@ import discord
 from bot import render
 from bot.core.models import Paper
 from bot.core.outbox import DeliveryFailed, ForumPost
+from bot.forum_posts import ForumPoster
 
 log = logging.getLogger(__name__)
 
 SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a thread archives itself after a day of quiet
-THREAD_NAME = 100  # Discord's longest thread (and forum post) name
-TAG_NAME = 20  # Discord's longest forum tag name
-MAX_FORUM_TAGS = 20  # tags a forum may have
-MAX_APPLIED_TAGS = 5  # tags a post may carry
-CLOCK_SKEW = timedelta(minutes=2)  # Discord's clock against this host's
-FORUM_REFUSED = (
-    "Discord refused to let the bot post in the forum. Give it View Channel, Create Posts and "
-    "Embed Links there, then /topic resume"
-)
-FORUM_POST = re.compile(r"/channels/\d+/threads$")  # a post in a forum (a thread, no message)
-RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
-LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
@@ -39,51 +26,14 @@ DM_REFUSED = (
 )
 
 
-class ForumPostUnanswered(Exception):
-    """Discord answered a forum post with an error after which it may have made the post."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"Discord answered {status} to a forum post")
-        self.status = status
-
-
-def forum_post_guard() -> aiohttp.TraceConfig:
-    """For the bot's HTTP session: discord.py repeats on its own a request Discord answered
-    500, 502, 504 or 524, and a forum post takes no nonce, so a post Discord made before such
-    an answer would be made twice. This stops that request there instead (`ForumPostUnanswered`),
-    and the outbox retries it in doubt: looking for the post before posting again."""
-
-    async def on_end(
-        _session: aiohttp.ClientSession, _ctx: Any, params: aiohttp.TraceRequestEndParams
-    ) -> None:
-        status = params.response.status
-        post = params.method == "POST" and FORUM_POST.search(params.url.path) is not None
-        if post and status in RETRIED_BY_DISCORD_PY:
-            params.response.release()
-            raise ForumPostUnanswered(status)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_end)
-    return trace
-
-
-def papers_in(embeds: Sequence[discord.Embed]) -> set[str]:
-    """The papers a message shows, by link: a card's title link, a digest's list of links."""
-    found: set[str] = set()
-    for embed in embeds:
-        if embed.url:
-            found.add(embed.url)
-        found.update(LINK.findall(embed.description or ""))
-    return found
-
-
 class DiscordTransport:
-    """Sends through discord.py's HTTP client. The gateway's cache is read only to tell a
-    forum (and its tags) from a text channel; a DM or a text channel needs no more than REST."""
+    """Sends through discord.py's HTTP client: a DM or a text channel needs no more than REST
+    (and the nonce); a forum post goes through `ForumPoster`."""
 
     def __init__(self, client: discord.Client, save: SaveFactory | None = None) -> None:
         self._client = client
         self._save = save
+        self._forums = ForumPoster(client)
 
     async def send_card(
         self,
@@ -160,153 +110,6 @@ class DiscordTransport:
             forum=forum,
         )
 
-    async def _post_in_forum(
-        self,
-        forum: discord.ForumChannel,
-        title: str,
-        tags: Sequence[str],
-        content: str | None,
-        embeds: list[discord.Embed],
-        view: discord.ui.View | None,
-        allowed: discord.AllowedMentions,
-        posted_since: datetime | None,
-    ) -> int:
-        """A forum post (a thread whose first message is the card), tagged with the forum's
-        tags named like the topics that matched; returns the first message's id."""
-        name = title[:THREAD_NAME] or "paper"
-        if posted_since is not None:
-            found = await self._posted_already(forum, name, posted_since, embeds)
-            if found is not None:
-                if view is not None:
-                    view.stop()
-                log.info("forum %s already has post %s; not posting it again", forum.id, found)
-                return found
-        applied = await self._forum_tags(forum, tags)
-        try:
-            made = await forum.create_thread(
-                name=name,
-                content=content,
-                embeds=embeds,
-                view=view or discord.utils.MISSING,
-                allowed_mentions=allowed,
-                applied_tags=applied,
-            )
-        except discord.Forbidden as exc:
-            raise DeliveryFailed(
-                "forbidden", f"{FORUM_REFUSED} (403: {exc.text or 'Missing Access'})."
-            ) from exc
-        except discord.NotFound as exc:
-            raise DeliveryFailed("gone", f"The forum no longer exists (404: {exc.text}).") from exc
-        except discord.HTTPException as exc:
-            raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
-        except ForumPostUnanswered as exc:
-            raise DeliveryFailed("retry", f"{exc}; it may have made it") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
-        finally:
-            if view is not None:
-                view.stop()
-        message_id: int = made.message.id
-        return message_id
-
-    async def _posted_already(
-        self,
-        forum: discord.ForumChannel,
-        name: str,
-        since: datetime,
-        embeds: Sequence[discord.Embed],
-    ) -> int | None:
-        """The id of the bot's post in the forum named `name`, made since `since` and carrying
-        the same papers, if Discord has one. A forum post takes no nonce: this is how a post
-        whose answer was lost (or whose sender died before recording it) is not made twice.
-        Asks Discord, not the cache: the open posts, then those archived since."""
-        me = self._client.user
-        earliest = since - CLOCK_SKEW
-        wanted = papers_in(embeds)
-        try:
-            threads = [t for t in await forum.guild.active_threads() if t.parent_id == forum.id]
-            threads += await self._archived_since(forum, earliest)
-            for thread in threads:
-                made = thread.created_at or discord.utils.snowflake_time(thread.id)
-                if me is None or thread.owner_id != me.id or thread.name != name:
-                    continue
-                if made < earliest:
-                    continue
-                try:  # a post's first message has the post's id
-                    first = await thread.fetch_message(thread.id)
-                except discord.NotFound:
-                    continue
-                if papers_in(first.embeds) == wanted:
-                    return thread.id
-        except discord.HTTPException as exc:
-            raise DeliveryFailed(
-                "retry", f"could not look for the post in the forum ({exc.status}: {exc.text})"
-            ) from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
-        return None
-
-    async def _archived_since(
-        self, forum: discord.ForumChannel, earliest: datetime
-    ) -> list[discord.Thread]:
-        """The forum's posts archived since `earliest` (Discord lists the newest first). Without
-        Read Message History Discord refuses the list: then only open posts were looked at."""
-        found: list[discord.Thread] = []
-        try:
-            async for thread in forum.archived_threads(limit=None):
-                if thread.archive_timestamp < earliest:
-                    break
-                found.append(thread)
-        except discord.Forbidden:
-            log.warning("cannot list archived posts in forum %s (403); open ones only", forum.id)
-        return found
-
-    async def _forum_tags(
-        self, forum: discord.ForumChannel, names: Sequence[str]
-    ) -> list[discord.ForumTag]:
-        """The forum's tags named like the topics (created when the bot may, up to Discord's
-        20 per forum); at most 5 on a post, as Discord allows."""
-        wanted = list(dict.fromkeys(n[:TAG_NAME] for n in names if n))
-        have = {t.name.lower(): t for t in forum.available_tags}
-        missing = [n for n in wanted if n.lower() not in have]
-        room = MAX_FORUM_TAGS - len(forum.available_tags)
-        me = forum.guild.me  # None for a forum fetched from Discord, its server not cached
-        if missing and room > 0 and me is not None and forum.permissions_for(me).manage_channels:
-            try:
-                edited = await forum.edit(
-                    available_tags=[
-                        *forum.available_tags,
-                        *(discord.ForumTag(name=n) for n in missing[:room]),
-                    ]
-                )
-            except discord.HTTPException as exc:
-                log.warning("could not add tags to forum %s: %s", forum.id, exc)
-            else:
-                if isinstance(edited, discord.ForumChannel):
-                    have = {t.name.lower(): t for t in edited.available_tags}
-        return [have[n.lower()] for n in wanted if n.lower() in have][:MAX_APPLIED_TAGS]
-
-    async def _forum(self, channel_id: int) -> discord.ForumChannel | None:
-        """The forum, from the cache or else from Discord: the outbox may send before the
-        gateway has delivered the servers, or for a server on another process's shards."""
-        channel = self._client.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self._client.fetch_channel(channel_id)
-            except discord.NotFound as exc:
-                raise DeliveryFailed(
-                    "gone", f"The forum no longer exists (404: {exc.text})."
-                ) from exc
-            except discord.Forbidden as exc:
-                raise DeliveryFailed(
-                    "forbidden", f"{FORUM_REFUSED} (403: {exc.text or 'Missing Access'})."
-                ) from exc
-            except discord.HTTPException as exc:
-                raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
-        return channel if isinstance(channel, discord.ForumChannel) else None
-
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
         """A public thread on a posted card, archived after a day of quiet."""
         try:
@@ -347,9 +150,9 @@ class DiscordTransport:
         allowed = discord.AllowedMentions.none()
         if mentions:
             allowed.roles = [discord.Object(id=role) for role in mentions]
-        found = await self._forum(channel_id) if forum is not None else None
+        found = await self._forums.forum(channel_id) if forum is not None else None
         if forum is not None and found is not None:
-            return await self._post_in_forum(
+            return await self._forums.post(
                 found, title, tags, content, embeds, view, allowed, forum.posted_since
             )
         # discord.py sends a nonce with enforce_nonce: Discord drops a second message with it.
