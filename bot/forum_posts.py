@@ -30,6 +30,11 @@ FORUM_REFUSED = (
     "Discord refused to let the bot post in the forum. Give it View Channel, Create Posts and "
     "Embed Links there, then /topic resume"
 )
+HISTORY_NEEDED = (
+    "Discord refused to let the bot read the forum's posts, which it does to check that a post "
+    "whose answer was lost is not made twice. Give it Read Message History there, then "
+    "/topic resume"
+)
 FORUM_POST = re.compile(r"/channels/\d+/threads$")  # a post in a forum (a thread, no message)
 RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
 LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
@@ -93,7 +98,7 @@ class ForumPoster:
     ) -> int:
         """A forum post (a thread whose first message is the card), tagged with the forum's
         tags named like the topics that matched; returns the first message's id."""
-        name = title[:THREAD_NAME] or "paper"
+        name = title[:THREAD_NAME].strip() or "paper"  # Discord trims a name's spaces
         if posted_since is not None:
             found = await self._posted_already(forum, name, posted_since, embeds)
             if found is not None:
@@ -123,6 +128,9 @@ class ForumPoster:
             raise DeliveryFailed("retry", f"{exc}; it may have made it") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
+        except Exception as exc:  # a bug, maybe after Discord made the post: retried in doubt
+            log.exception("posting in forum %s failed", forum.id)
+            raise DeliveryFailed("retry", f"posting failed unexpectedly: {exc!r}") from exc
         finally:
             if view is not None:
                 view.stop()
@@ -148,7 +156,7 @@ class ForumPoster:
             threads += await self._archived_since(forum, earliest)
             for thread in threads:
                 made = thread.created_at or discord.utils.snowflake_time(thread.id)
-                if me is None or thread.owner_id != me.id or thread.name != name:
+                if me is None or thread.owner_id != me.id or thread.name.strip() != name:
                     continue
                 if made < earliest:
                     continue
@@ -158,6 +166,8 @@ class ForumPoster:
                     continue
                 if papers_in(first.embeds) == wanted:
                     return thread.id
+        except discord.Forbidden as exc:
+            raise DeliveryFailed("forbidden", f"{HISTORY_NEEDED} (403: {exc.text}).") from exc
         except discord.HTTPException as exc:
             raise DeliveryFailed(
                 "retry", f"could not look for the post in the forum ({exc.status}: {exc.text})"
@@ -169,16 +179,12 @@ class ForumPoster:
     async def _archived_since(
         self, forum: discord.ForumChannel, earliest: datetime
     ) -> list[discord.Thread]:
-        """The forum's posts archived since `earliest` (Discord lists the newest first). Without
-        Read Message History Discord refuses the list: then only open posts were looked at."""
+        """The forum's posts archived since `earliest` (Discord lists the newest first)."""
         found: list[discord.Thread] = []
-        try:
-            async for thread in forum.archived_threads(limit=None):
-                if thread.archive_timestamp < earliest:
-                    break
-                found.append(thread)
-        except discord.Forbidden:
-            log.warning("cannot list archived posts in forum %s (403); open ones only", forum.id)
+        async for thread in forum.archived_threads(limit=None):
+            if thread.archive_timestamp < earliest:
+                break
+            found.append(thread)
         return found
 
     async def _tags(

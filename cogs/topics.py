@@ -70,11 +70,13 @@ def _cannot_deliver(interaction: Interaction, channel_id: int, *, thread: bool) 
     forum = isinstance(channel, discord.ForumChannel)
     # In the order Discord implies them: without View Channel nothing else counts, and
     # without Send Messages, Embed Links does not.
-    needed = (
+    needed = [
         ("View Channel", perms.view_channel),
         ("Create Posts" if forum else "Send Messages", perms.send_messages),
         ("Embed Links", perms.embed_links),
-    )
+    ]
+    if forum:  # to look for a post whose answer was lost before posting it again
+        needed.append(("Read Message History", perms.read_message_history))
     lacking = next((name for name, has in needed if not has), None)
     if lacking is not None:
         return (

@@ -78,6 +78,7 @@ class DeliveryStore:
         # earlier run's, void at once; a restart resends within Discord's nonce window.
         self.sole = sole
         self.lease = timedelta(seconds=lease_seconds)
+        self._renewed: dict[int, datetime] = {}  # this process's leases: when last extended
 
     async def queue(self, deliveries: Sequence[NewDelivery], now: datetime) -> int:
         """Queue deliveries (a backfill); returns how many were new."""
@@ -163,7 +164,26 @@ class DeliveryStore:
                 row = await tx.fetch_one(_CLAIM, (channel, self.holder, until, stamp))
                 if row is not None:
                     claimed.append(channel)
+        self._renewed.update(dict.fromkeys(claimed, now))
         return claimed, {int(r[0]) for r in left} & set(claimed)
+
+    async def renew(self, channel_id: int, now: datetime) -> bool:
+        """Keep this process's lease on the channel while it still sends there (a long batch
+        outlives a lease); False when it ran out and another process took the channel. Written
+        once a third of a lease has passed, not for every message."""
+        if self.sole:
+            return True
+        last = self._renewed.get(channel_id)
+        if last is not None and now - last < self.lease / 3:
+            return True
+        async with self._store.transaction() as tx:
+            kept = await tx.execute(
+                "UPDATE outbox_leases SET until = ? WHERE channel_id = ? AND holder = ?",
+                (to_iso(now + self.lease), channel_id, self.holder),
+            )
+        if kept:
+            self._renewed[channel_id] = now
+        return kept > 0
 
     def _lease_check(self, now: datetime) -> str:
         """Leases running past this moment hold; none does when this process is `sole`."""
@@ -173,6 +193,8 @@ class DeliveryStore:
         """Give back this process's leases on `channels` (their batch is done)."""
         if not channels or self.sole:
             return
+        for channel in channels:
+            self._renewed.pop(channel, None)
         marks = ",".join("?" * len(channels))
         async with self._store.transaction() as tx:
             await tx.execute(

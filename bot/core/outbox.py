@@ -122,6 +122,8 @@ class OutboxStore(Protocol):
 
     async def release(self, channels: Sequence[int]) -> None: ...
 
+    async def renew(self, channel_id: int, now: datetime) -> bool: ...
+
     async def mark_sent(self, ids: Sequence[int], message_id: int, now: datetime) -> None: ...
 
     async def mark_failed(
@@ -285,6 +287,11 @@ class Outbox:
                     if stopped:
                         return
                     try:
+                        # A long batch outlives its lease: keep it, or leave the channel to
+                        # the process that took it over.
+                        if not await self._store.renew(message.channel_id, self._clock()):
+                            log.warning("channel %s was taken over; leaving it", message.channel_id)
+                            return
                         outcome = await self._send(message)
                     except StoreUnwritable as exc:
                         stopped.append(exc)

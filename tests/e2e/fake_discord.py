@@ -1323,7 +1323,10 @@ class FakeDiscord:
         return _json({"threads": payload, "members": [], "has_more": False})
 
     async def _get_message(self, rec: Recorded, cid: str, mid: str) -> web.Response:
-        self._usable_channel(cid)
+        channel = self._usable_channel(cid)
+        parent = self.channels.get(channel.parent_id, channel)  # a thread's permissions
+        if not self.permissions(self.app_id, parent) & READ_HISTORY:
+            raise _Refusal(_json({"message": "Missing Access", "code": 50001}, 403))
         for message in self.messages.get(cid, []):
             if message["id"] == mid:
                 return _json(_public(message))

@@ -15,6 +15,7 @@ from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db, see
 from tests.e2e.fake_discord import (
     CREATE_PUBLIC_THREADS,
     MANAGE_CHANNELS,
+    READ_HISTORY,
     SEND_MESSAGES,
     FakeDiscord,
 )
@@ -724,6 +725,38 @@ async def test_a_post_in_doubt_is_not_mistaken_for_another_papers_post_of_that_n
     assert str(message_id) in {p.id for p in posts} - {other.id}, "posted, not taken for the other"
     (first,) = bot.discord.messages[str(message_id)]
     assert first["embeds"][0]["url"] == "https://huggingface.co/papers/2611.00953"
+
+
+async def test_a_forum_where_paperbot_cannot_read_posts_pauses_rather_than_guess(
+    bot: RunningBot,
+) -> None:
+    bot.settings = replace(bot.settings, retry_seconds=0.05)
+    forum = bot.discord.add_forum("paper-forum")
+    bot.discord.deny_bot("paper-forum", READ_HISTORY)
+    await bot.start()
+    added = await bot.command(
+        "admin", "general", "topic add", {"query": "diffusion", "channel": forum.id}
+    )
+    fields = {f["name"]: f["value"] for f in added["embeds"][0]["fields"]}
+    assert fields["⚠️ Missing permissions"].startswith(
+        f"paperbot lacks Read Message History in <#{forum.id}>"
+    )
+    # A post in doubt that paperbot cannot look for: paused with the reason, not posted blind.
+    bot.discord.fail_next(r"/channels/\d+/threads$", status=503)
+    bot.hf.add(make_item("2611.00954", "Diffusion nobody may read"))
+    await bot.wait_for_db(
+        "SELECT count(*) FROM channel_state WHERE paused_reason IS NOT NULL",
+        lambda r: r[0][0] == 1,
+    )
+    ((reason,),) = bot.query("SELECT paused_reason FROM channel_state")
+    assert "Give it Read Message History there, then /topic resume" in reason
+    assert bot.discord.posts_in_forum("paper-forum") == []
+
+    bot.discord.channel("paper-forum").overwrites.pop(bot.discord.app_id)
+    await bot.discord.channel_changed(bot.discord.channel("paper-forum"))
+    (topic,) = bot.query("SELECT id FROM topics")
+    await bot.command("admin", "general", "topic resume", {"topic": str(topic[0])})
+    await bot.discord.wait_until(lambda: len(bot.discord.posts_in_forum("paper-forum")) == 1)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -81,6 +81,19 @@ async def test_a_channel_taken_over_from_a_dead_process_is_marked_as_such(
         assert [d.taken_over for d in again] == [False, False], "its own released leases"
 
 
+async def test_a_long_batch_keeps_its_lease_and_leaves_one_taken_over(store: Store) -> None:
+    await owe(store, range(1, 2))
+    async with other_process(store) as second:
+        slow = DeliveryStore(store, holder="slow", lease_seconds=30)
+        other = DeliveryStore(second, holder="other", lease_seconds=30)
+        assert len(await slow.due_deliveries(T0)) == 1
+        assert await slow.renew(1, T0 + timedelta(seconds=20))  # still sending: until T0+50
+        assert await other.due_deliveries(T0 + timedelta(seconds=40)) == [], "still leased"
+        # Too slow to renew in time: the channel is taken over, and the slow one is told.
+        assert len(await other.due_deliveries(T0 + timedelta(seconds=51))) == 1
+        assert not await slow.renew(1, T0 + timedelta(seconds=52))
+
+
 async def test_exactly_one_process_polls_and_another_takes_over_when_it_dies(
     store: Store,
 ) -> None:
