@@ -18,6 +18,7 @@ import aiohttp
 import discord
 
 from bot.core.outbox import DeliveryFailed
+from bot.discord_errors import delivery_failures
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ MAX_FORUM_TAGS = 20  # tags a forum may have
 MAX_APPLIED_TAGS = 5  # tags a post may carry
 CLOCK_SKEW = timedelta(minutes=2)  # Discord's clock against this host's
 FORUM_REFUSED = (
-    "Discord refused to let the bot post in the forum. Give it View Channel, Create Posts and "
-    "Embed Links there, then /topic resume"
+    "Discord refused to let the bot post in the forum (403: {text}). Give it View Channel, "
+    "Create Posts and Embed Links there, then /topic resume."
 )
+FORUM_GONE = "The forum no longer exists (404: {text})."
 HISTORY_NEEDED = (
     "Discord refused to let the bot read the forum's posts, which it does to check that a post "
     "whose answer was lost is not made twice. Give it Read Message History there, then "
@@ -108,26 +110,19 @@ class ForumPoster:
                 return found
         applied = await self._tags(forum, tags)
         try:
-            made = await forum.create_thread(
-                name=name,
-                content=content,
-                embeds=embeds,
-                view=view or discord.utils.MISSING,
-                allowed_mentions=allowed,
-                applied_tags=applied,
-            )
-        except discord.Forbidden as exc:
-            raise DeliveryFailed(
-                "forbidden", f"{FORUM_REFUSED} (403: {exc.text or 'Missing Access'})."
-            ) from exc
-        except discord.NotFound as exc:
-            raise DeliveryFailed("gone", f"The forum no longer exists (404: {exc.text}).") from exc
-        except discord.HTTPException as exc:
-            raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
+            with delivery_failures(refused=FORUM_REFUSED, gone=FORUM_GONE):
+                made = await forum.create_thread(
+                    name=name,
+                    content=content,
+                    embeds=embeds,
+                    view=view or discord.utils.MISSING,
+                    allowed_mentions=allowed,
+                    applied_tags=applied,
+                )
         except ForumPostUnanswered as exc:
             raise DeliveryFailed("retry", f"{exc}; it may have made it") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
+        except DeliveryFailed:
+            raise
         except Exception as exc:  # a bug, maybe after Discord made the post: retried in doubt
             log.exception("posting in forum %s failed", forum.id)
             raise DeliveryFailed("retry", f"posting failed unexpectedly: {exc!r}") from exc
@@ -217,18 +212,6 @@ class ForumPoster:
         gateway has delivered the servers, or for a server on another process's shards."""
         channel = self._client.get_channel(channel_id)
         if channel is None:
-            try:
+            with delivery_failures(refused=FORUM_REFUSED, gone=FORUM_GONE):
                 channel = await self._client.fetch_channel(channel_id)
-            except discord.NotFound as exc:
-                raise DeliveryFailed(
-                    "gone", f"The forum no longer exists (404: {exc.text})."
-                ) from exc
-            except discord.Forbidden as exc:
-                raise DeliveryFailed(
-                    "forbidden", f"{FORUM_REFUSED} (403: {exc.text or 'Missing Access'})."
-                ) from exc
-            except discord.HTTPException as exc:
-                raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
         return channel if isinstance(channel, discord.ForumChannel) else None

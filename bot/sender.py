@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-import aiohttp
 import discord
 
 from bot import render
 from bot.core.models import Paper
 from bot.core.outbox import DeliveryFailed, ForumPost
+from bot.discord_errors import delivery_failures
 from bot.forum_posts import ForumPoster
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a thread archives itself after a day of quiet
+CHANNEL_REFUSED = (
+    "Discord refused to let the bot post here (403: {text}). Give it View Channel, Send "
+    "Messages and Embed Links, then /topic resume."
+)
+CHANNEL_GONE = "The channel no longer exists (404: {text})."
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
@@ -157,30 +162,17 @@ class DiscordTransport:
             )
         # discord.py sends a nonce with enforce_nonce: Discord drops a second message with it.
         try:
-            if view is None:
-                message = await channel.send(
-                    content, embeds=embeds, allowed_mentions=allowed, nonce=nonce
-                )
-            else:
-                message = await channel.send(
-                    content, embeds=embeds, view=view, allowed_mentions=allowed, nonce=nonce
-                )
-        except discord.Forbidden as exc:
-            if exc.code == CANNOT_MESSAGE_USER:
-                raise DeliveryFailed("forbidden", DM_REFUSED) from exc
-            raise DeliveryFailed(
-                "forbidden",
-                f"Discord refused to let the bot post here (403: {exc.text or 'Missing Access'}). "
-                "Give it View Channel, Send Messages and Embed Links, then /topic resume.",
-            ) from exc
-        except discord.NotFound as exc:
-            raise DeliveryFailed(
-                "gone", f"The channel no longer exists (404: {exc.text or 'Unknown Channel'})."
-            ) from exc
-        except discord.HTTPException as exc:
-            raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc
+            with delivery_failures(
+                refused=CHANNEL_REFUSED, gone=CHANNEL_GONE, codes={CANNOT_MESSAGE_USER: DM_REFUSED}
+            ):
+                if view is None:
+                    message = await channel.send(
+                        content, embeds=embeds, allowed_mentions=allowed, nonce=nonce
+                    )
+                else:
+                    message = await channel.send(
+                        content, embeds=embeds, view=view, allowed_mentions=allowed, nonce=nonce
+                    )
         finally:
             if view is not None:
                 # Buttons are handled by dynamic items; don't keep a view per message in memory.

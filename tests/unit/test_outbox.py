@@ -89,8 +89,8 @@ async def no_sleep(_: float) -> None:
     return None
 
 
-@pytest.fixture
-async def topics(store: Store) -> DeliveryStore:
+async def two_channels(store: Store, *, forum: bool = False) -> DeliveryStore:
+    """Channels 10 and 20 with a topic each (forums, or not), and 30 stored papers."""
     topic_store = TopicStore(store)
     for channel in (10, 20):
         await topic_store.add_topic(
@@ -102,9 +102,15 @@ async def topics(store: Store) -> DeliveryStore:
             digest_hour=None,
             created_by=5,
             now=T0 - timedelta(days=1),
+            forum=forum,
         )
     await store.upsert_papers([Paper(id=f"2611.{i:05d}", title=f"P{i}") for i in range(30)], T0)
     return DeliveryStore(store)
+
+
+@pytest.fixture
+async def topics(store: Store) -> DeliveryStore:
+    return await two_channels(store)
 
 
 def owed(channel: int, paper: int, *, due: datetime = T0, digest: bool = False) -> NewDelivery:
@@ -178,21 +184,7 @@ async def test_a_forum_post_is_in_doubt_after_a_failed_attempt_or_a_restart(
     # Where Discord takes no nonce (a forum post), the transport looks for the message before
     # sending it again: only when an earlier attempt failed, or the delivery was queued before
     # this process started (its sender may have died between Discord's answer and the record).
-    topic_store = TopicStore(store)
-    for channel in (10, 20):
-        await topic_store.add_topic(
-            guild_id=1,
-            channel_id=channel,
-            query="x",
-            canonical="x",
-            min_upvotes=0,
-            digest_hour=None,
-            created_by=5,
-            now=T0 - timedelta(days=1),
-            forum=True,
-        )
-    await store.upsert_papers([Paper(id=f"2611.{i:05d}", title=f"P{i}") for i in range(3)], T0)
-    topics = DeliveryStore(store)
+    topics = await two_channels(store, forum=True)
     queued = T0 - timedelta(minutes=1)
     await topics.queue([owed(10, 1)], queued)
     transport, clock = FakeTransport(), Clock()
