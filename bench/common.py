@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.core.hf_parser import parse_body  # noqa: E402
+from bot.core.hf.parser import parse_body  # noqa: E402
+from bot.core.matching.query import Node, parse  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
-from bot.core.query import Node, parse  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-api"
 

@@ -32,12 +32,12 @@ import discord  # noqa: E402
 
 from bot.app import point_discord_at  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.core.delivery_store import DeliveryStore  # noqa: E402
+from bot.core.delivery.outbox import Outbox, Pace, Throttle, nonce_for  # noqa: E402
 from bot.core.models import NewDelivery, Paper  # noqa: E402
-from bot.core.outbox import Outbox, Pace, Throttle, nonce_for  # noqa: E402
 from bot.core.store import Store  # noqa: E402
-from bot.core.topic_store import TopicStore  # noqa: E402
-from bot.sender import DiscordTransport  # noqa: E402
+from bot.core.store.deliveries import DeliveryStore  # noqa: E402
+from bot.core.store.topics import TopicStore  # noqa: E402
+from bot.transport.sender import DiscordTransport  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
 
 TOKEN = "test-token.fake.discord"

@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import make_papers, make_queries  # noqa: E402
 
-from bot.core.query import parse  # noqa: E402
-from bot.core.store import Store, from_iso, to_iso  # noqa: E402
+from bot.core.matching.query import parse  # noqa: E402
+from bot.core.store import Store  # noqa: E402
+from bot.core.store.driver import from_iso, to_iso  # noqa: E402
 from tests.e2e.conftest import process_env  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
 from tests.e2e.fake_hf import FakeHF, make_item  # noqa: E402

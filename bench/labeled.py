@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.core.hf_parser import parse_body  # noqa: E402
+from bot.core.hf.parser import parse_body  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "topic_labels.json"

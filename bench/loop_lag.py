@@ -30,12 +30,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import make_papers, make_queries  # noqa: E402
 
-from bot.core.delivery_store import DeliveryStore  # noqa: E402
-from bot.core.query import parse  # noqa: E402
-from bot.core.store import Store, to_iso  # noqa: E402
-from bot.core.topic_store import TopicStore  # noqa: E402
+from bot.core.matching.query import parse  # noqa: E402
+from bot.core.matching.vocabulary import english  # noqa: E402
+from bot.core.store import Store  # noqa: E402
+from bot.core.store.deliveries import DeliveryStore  # noqa: E402
+from bot.core.store.driver import to_iso  # noqa: E402
+from bot.core.store.topics import TopicStore  # noqa: E402
 from bot.core.topics import TopicService, build_index, plan_deliveries  # noqa: E402
-from bot.core.vocabulary import english  # noqa: E402
 
 TOPICS_PER_GUILD = 200
 

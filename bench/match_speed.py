@@ -6,7 +6,7 @@ Measured in the same run, preparing the papers included in each:
   as written, phrases as substrings). It leaves out everything the topic language forgives or
   judges (word forms, typos, acronyms, salience, proximity, concepts), so its results differ:
   the overlap is printed;
-- paperbot: `TopicIndex` and its matcher, the rules of `bot/core/match_rules.py` included;
+- paperbot: `TopicIndex` and its matcher, the rules of `bot/core/matching/rules.py` included;
 - naive loop (an extra line): paperbot's matcher over every (paper, topic) pair, timed on a
   sample of topics and scaled. paperbot's index must find exactly what the loop finds.
 Target: paperbot at least 2x faster than the inverted index at 100,000 topics.
@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import make_papers, make_queries  # noqa: E402
 
-from bot.core.matching import doc_of, matches  # noqa: E402
+from bot.core.matching.index import TopicIndex  # noqa: E402
+from bot.core.matching.judge import doc_of, matches  # noqa: E402
+from bot.core.matching.query import Any_, Group, Node, Not, Phrase, Term, parse  # noqa: E402
+from bot.core.matching.vocabulary import english  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
-from bot.core.query import Any_, Group, Node, Not, Phrase, Term, parse  # noqa: E402
-from bot.core.topic_index import TopicIndex  # noqa: E402
-from bot.core.vocabulary import english  # noqa: E402
 
 _WORD = re.compile(r"[a-z0-9]+")
 

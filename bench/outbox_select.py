@@ -21,9 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.delivery_store import DeliveryStore  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
-from bot.core.store import Store, to_iso  # noqa: E402
+from bot.core.store import Store  # noqa: E402
+from bot.core.store.deliveries import DeliveryStore  # noqa: E402
+from bot.core.store.driver import to_iso  # noqa: E402
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PAPERS = 1000

@@ -19,9 +19,9 @@ from collections import Counter
 from labeled import load
 from topic_quality import paperbot_with
 
-from bot.core.match_rules import RULES
+from bot.core.matching.rules import RULES
+from bot.core.matching.text import STOPWORDS, family, words
 from bot.core.models import Paper
-from bot.core.text import STOPWORDS, family, words
 
 Vector = dict[str, float]
 

@@ -46,9 +46,9 @@ from rapidfuzz import fuzz, process  # noqa: E402
 
 from bot.core.models import Paper  # noqa: E402
 from bot.core.search import SearchService  # noqa: E402
-from bot.core.search_store import SearchStore  # noqa: E402
 from bot.core.store import Store  # noqa: E402
-from bot.core.tsquery import to_tsquery  # noqa: E402
+from bot.core.store.search import SearchStore  # noqa: E402
+from bot.core.store.tsquery import to_tsquery  # noqa: E402
 from tests.postgres import PostgresServer  # noqa: E402
 
 SHARED_BUFFERS = "1GB"  # PostgreSQL's memory for pages (a quarter of RAM, as tuning guides say)

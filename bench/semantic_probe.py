@@ -96,7 +96,7 @@ class MiniLM:
 
 def topic_text(query: str) -> str:
     """A query's positive terms (acronyms expanded) as plain words, for the model."""
-    from bot.core.query import Group, Not, Phrase, Term, parse
+    from bot.core.matching.query import Group, Not, Phrase, Term, parse
 
     labels: list[str] = []
 
@@ -124,7 +124,7 @@ def main() -> int:
     from labeled import load
     from topic_quality import paperbot_with
 
-    from bot.core.match_rules import RULES
+    from bot.core.matching.rules import RULES
 
     model = MiniLM(Path(spec.origin).parent / "model")
     labeled = load()

@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 
 from labeled import Topic, load
 
-from bot.core.match_rules import RULES, Rules
-from bot.core.matching import Doc, doc_of, matches
+from bot.core.matching.judge import Doc, doc_of, matches
+from bot.core.matching.query import parse
+from bot.core.matching.rules import RULES, Rules
+from bot.core.matching.text import words
+from bot.core.matching.vocabulary import Vocabulary
 from bot.core.models import Paper
-from bot.core.query import parse
-from bot.core.text import words
-from bot.core.vocabulary import Vocabulary
 
 Matcher = Callable[[str], Callable[[Paper], bool]]
 

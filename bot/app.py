@@ -15,32 +15,33 @@ import yarl
 
 from bot.client import PaperBot
 from bot.config import Settings
-from bot.core.admin_log import AdminLog, GuildSettingsStore
-from bot.core.database import ProcessLock
-from bot.core.delivery_store import DeliveryStore
+from bot.core.delivery.admin_log import AdminLog
+from bot.core.delivery.fleet import FLEET_CHANNEL, Fleet, describe_shards
+from bot.core.delivery.ingest import OUTBOX_CHANNEL
+from bot.core.delivery.outbox import Outbox, Pace
+from bot.core.delivery.poller import Clock, Poller, utc_now
+from bot.core.delivery.scheduler import Scheduler
 from bot.core.errors import StoreOpenError
-from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
-from bot.core.follow_store import FollowStore
 from bot.core.follows import FollowService
 from bot.core.foryou import ForYouService
-from bot.core.foryou_store import ForYouStore
-from bot.core.hf_source import HFSource, RetryPolicy
-from bot.core.ingest import OUTBOX_CHANNEL
-from bot.core.outbox import Outbox, Pace
-from bot.core.poller import Clock, Poller, utc_now
+from bot.core.hf.source import HFSource, RetryPolicy
+from bot.core.matching.vocabulary import english
 from bot.core.saved import SavedService
-from bot.core.saved_store import SavedStore
-from bot.core.scheduler import Scheduler
 from bot.core.search import SearchService
-from bot.core.search_store import SearchStore
 from bot.core.status import StatusSource
 from bot.core.store import Store
-from bot.core.topic_store import TopicStore
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.follows import FollowStore
+from bot.core.store.foryou import ForYouStore
+from bot.core.store.guild_settings import GuildSettingsStore
+from bot.core.store.saved import SavedStore
+from bot.core.store.search import SearchStore
+from bot.core.store.sqlite import ProcessLock
+from bot.core.store.topics import TopicStore
 from bot.core.topics import TopicService
-from bot.core.vocabulary import english
-from bot.forum_posts import forum_post_guard
-from bot.sender import DiscordTransport
-from bot.views import save_button_class
+from bot.transport.forums import forum_post_guard
+from bot.transport.sender import DiscordTransport
+from bot.ui.views import save_button_class
 from cogs.follows import FollowsCog
 from cogs.foryou import ForYouCog
 from cogs.papers import PapersCog

@@ -22,23 +22,24 @@ from bot.config import (
     log_settings_warnings,
     shard_settings,
 )
-from bot.core.backup import BackupRefused, check_destination
-from bot.core.database import ProcessLock
-from bot.core.db_copy import CopyRefused, copy_database
+from bot.core.delivery.poller import fetch_feed, utc_now
 from bot.core.errors import SourceError, StoreOpenError, UserError
-from bot.core.health import unwritable_reason
-from bot.core.hf_parser import parse_body
-from bot.core.hf_source import HFSource, RetryPolicy
-from bot.core.matching import doc_of, matches
+from bot.core.hf.parser import parse_body
+from bot.core.hf.source import HFSource, RetryPolicy
+from bot.core.matching.judge import doc_of, matches
+from bot.core.matching.query import Query, QueryError, parse
+from bot.core.matching.text import words
+from bot.core.matching.vocabulary import Vocabulary
+from bot.core.matching.why import verdict
 from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
-from bot.core.poller import fetch_feed, utc_now
-from bot.core.query import Query, QueryError, parse
 from bot.core.recommend import MIN_SAVED, recommend
-from bot.core.store import Store, is_database_url
-from bot.core.text import words
-from bot.core.vocabulary import Vocabulary
-from bot.core.why import verdict
+from bot.core.store import Store
+from bot.core.store.backup import BackupRefused, check_destination
+from bot.core.store.copy import CopyRefused, copy_database
+from bot.core.store.database import is_database_url
+from bot.core.store.health import unwritable_reason
+from bot.core.store.sqlite import ProcessLock
 from bot.logs import setup_logging
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2

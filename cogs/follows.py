@@ -12,10 +12,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render_follows
 from bot.client import reply_ephemeral
 from bot.core.errors import UserError
 from bot.core.follows import FollowService
+from bot.ui import follows as follow_replies
 from cogs.topics import answer_test, parse_topic_id
 
 Interaction = discord.Interaction[Any]
@@ -28,7 +28,7 @@ async def open_dm(interaction: Interaction) -> int:
     except discord.HTTPException as exc:
         raise UserError(
             f"Discord would not open a DM between you and paperbot ({exc.status}). "
-            + render_follows.HOW_TO_FIX
+            + follow_replies.HOW_TO_FIX
         ) from exc
     return dm.id
 
@@ -64,13 +64,13 @@ class FollowsCog(
             min_upvotes=min_upvotes,
             digest_hour=digest_hour,
         )
-        await interaction.followup.send(embed=render_follows.follow_added(added), ephemeral=True)
+        await interaction.followup.send(embed=follow_replies.follow_added(added), ephemeral=True)
 
     @app_commands.command(name="list", description="Your follows")
     async def list_follows(self, interaction: Interaction) -> None:
         follows, person = await self._follows.follows(interaction.user.id)
         await interaction.response.send_message(
-            embed=render_follows.follow_list(follows, person), ephemeral=True
+            embed=follow_replies.follow_list(follows, person), ephemeral=True
         )
 
     @app_commands.command(name="remove", description="Stop following a topic")
@@ -78,18 +78,18 @@ class FollowsCog(
     async def remove(self, interaction: Interaction, follow: str) -> None:
         removed = await self._follows.remove(interaction.user.id, parse_topic_id(follow))
         await interaction.response.send_message(
-            render_follows.follow_removed(removed), ephemeral=True
+            follow_replies.follow_removed(removed), ephemeral=True
         )
 
     @app_commands.command(name="pause", description="Pause all your follows")
     async def pause(self, interaction: Interaction) -> None:
         await self._follows.pause(interaction.user.id)
-        await interaction.response.send_message(render_follows.follows_paused(), ephemeral=True)
+        await interaction.response.send_message(follow_replies.follows_paused(), ephemeral=True)
 
     @app_commands.command(name="resume", description="Resume your follows")
     async def resume(self, interaction: Interaction) -> None:
         await self._follows.resume(interaction.user.id)
-        await interaction.response.send_message(render_follows.follows_resumed(), ephemeral=True)
+        await interaction.response.send_message(follow_replies.follows_resumed(), ephemeral=True)
 
     @app_commands.command(
         name="test", description="Try a query on recent papers, or ask why a paper was not sent"
@@ -128,4 +128,4 @@ class FollowsCog(
         """Whatever the command, a person whose DMs were refused hears it once, privately."""
         reason = await self._follows.untold_refusal(interaction.user.id)
         if reason is not None:
-            await reply_ephemeral(interaction, render_follows.refused_notice(reason))
+            await reply_ephemeral(interaction, follow_replies.refused_notice(reason))

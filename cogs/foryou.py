@@ -9,10 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render_library
 from bot.core.errors import UserError
 from bot.core.foryou import DEFAULT_DAYS, DIGEST_SIZE, MAX_DAYS, ForYouService
-from bot.views import Pager, SaveFactory
+from bot.ui import library
+from bot.ui.views import Pager, SaveFactory
 from cogs.follows import open_dm
 
 Interaction = discord.Interaction[Any]
@@ -63,11 +63,11 @@ class ForYouCog(commands.Cog):
                 f"first <t:{int(first.timestamp())}:R>. Stop it with `/foryou digest: off`."
             )
         found = await self._foryou.rank(user_id, list_name, days)
-        pages = render_library.page_count(len(found.recommendations))
+        pages = library.page_count(len(found.recommendations))
 
         async def load(page: int) -> tuple[discord.Embed, Sequence[str], int]:
             shown = found.recommendations[page * 5 : (page + 1) * 5]
-            return render_library.foryou_page(found, page), [r.paper.id for r in shown], pages
+            return library.foryou_page(found, page), [r.paper.id for r in shown], pages
 
         pager = Pager(interaction.user.id, load, self._save)
         embed = await pager.first()

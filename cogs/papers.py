@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, render_library
 from bot.core.search import SearchService
-from bot.views import Pager, SaveFactory
+from bot.ui import cards, library
+from bot.ui.views import Pager, SaveFactory
 
 Interaction = discord.Interaction[Any]
 
@@ -48,13 +48,13 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Find 
         await interaction.response.defer(ephemeral=not public, thinking=True)
         result = await self._search.search(query, sort)
         if not result.papers:
-            await interaction.followup.send(render_library.no_results(result), ephemeral=True)
+            await interaction.followup.send(library.no_results(result), ephemeral=True)
             return
-        pages = render_library.page_count(len(result.papers))
+        pages = library.page_count(len(result.papers))
 
         async def load(page: int) -> tuple[discord.Embed, Sequence[str], int]:
             shown = result.papers[page * 5 : (page + 1) * 5]
-            return render_library.search_page(result, page), [p.id for p in shown], pages
+            return library.search_page(result, page), [p.id for p in shown], pages
 
         pager = Pager(
             interaction.user.id,
@@ -75,8 +75,8 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Find 
         view = discord.ui.View(timeout=None)
         view.add_item(self._save(found.id, "Save"))
         await interaction.followup.send(
-            embed=render.paper_embed(found),
-            view=render.paper_links(found, view),
+            embed=cards.paper_embed(found),
+            view=cards.paper_links(found, view),
             ephemeral=not public,
         )
 
@@ -86,11 +86,11 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Find 
         self, interaction: Interaction, period: Literal["today", "week", "month"] = "today"
     ) -> None:
         papers = await self._search.trending(period)
-        pages = render_library.page_count(len(papers))
+        pages = library.page_count(len(papers))
 
         async def load(page: int) -> tuple[discord.Embed, Sequence[str], int]:
             shown = papers[page * 5 : (page + 1) * 5]
-            return render_library.trending_page(papers, period, page), [p.id for p in shown], pages
+            return library.trending_page(papers, period, page), [p.id for p in shown], pages
 
         pager = Pager(interaction.user.id, load, self._save)
         embed = await pager.first()

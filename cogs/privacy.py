@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render_follows
 from bot.core.follows import FollowService
-from bot.views import Confirm
+from bot.ui import follows as follow_replies
+from bot.ui.views import Confirm
 
 Interaction = discord.Interaction[Any]
 
@@ -34,8 +34,8 @@ class PrivacyCog(commands.GroupCog, group_name="forget", group_description="Your
             return
 
         async def confirmed() -> str:
-            return render_follows.forgotten(await self._follows.forget(user_id))
+            return follow_replies.forgotten(await self._follows.forget(user_id))
 
         await interaction.response.send_message(
-            render_follows.forget_prompt(held), view=Confirm(user_id, confirmed), ephemeral=True
+            follow_replies.forget_prompt(held), view=Confirm(user_id, confirmed), ephemeral=True
         )

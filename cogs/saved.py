@@ -10,12 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render_library
+from bot.core.matching.text import inert
 from bot.core.paper_ids import parse_paper_id
 from bot.core.saved import SavedService
 from bot.core.search import SearchService
-from bot.core.text import inert
-from bot.views import Confirm, Pager
+from bot.ui import library
+from bot.ui.views import Confirm, Pager
 from cogs.papers import paper_choices
 
 Interaction = discord.Interaction[Any]
@@ -77,7 +77,7 @@ class SavedCog(commands.GroupCog, group_name="saved", group_description="Your sa
 
         async def load(page: int) -> tuple[discord.Embed, Sequence[str], int]:
             current = await self._saved.page(user_id, first.list_name, wanted, page)
-            return render_library.saved_page(current, status), [], current.pages
+            return library.saved_page(current, status), [], current.pages
 
         pager = Pager(user_id, load, None)
         embed = await pager.first()
@@ -86,9 +86,7 @@ class SavedCog(commands.GroupCog, group_name="saved", group_description="Your sa
     @app_commands.command(name="lists", description="Your lists and how many papers each holds")
     async def lists(self, interaction: Interaction) -> None:
         found = await self._saved.lists(interaction.user.id)
-        await interaction.response.send_message(
-            embed=render_library.saved_lists(found), ephemeral=True
-        )
+        await interaction.response.send_message(embed=library.saved_lists(found), ephemeral=True)
 
     @app_commands.command(name="mark", description="Mark a saved paper read or unread")
     @app_commands.rename(list_name="list")

@@ -11,10 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.core.admin_log import GuildSettingsStore, Post
+from bot.core.delivery.admin_log import Post
 from bot.core.errors import UserError
 from bot.core.status import StatusSource
+from bot.core.store.guild_settings import GuildSettingsStore
+from bot.ui.status import status_embed
 
 FIRST_LINE = (
     "paperbot will report here, once per change: a channel paused and why, posting resumed, "
@@ -42,7 +43,7 @@ class StatusCog(commands.GroupCog, group_name="paperbot", group_description="Abo
         # Counting a large outbox can take a moment: answer Discord's deadline first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await self._status.status(datetime.now(UTC), interaction.guild_id)
-        await interaction.followup.send(embed=render.status_embed(status), ephemeral=True)
+        await interaction.followup.send(embed=status_embed(status), ephemeral=True)
 
     @app_commands.command(name="log", description="Where paperbot reports problems (Manage Server)")
     @app_commands.describe(channel="The channel for paperbot's reports; leave it out to stop them")

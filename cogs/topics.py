@@ -9,10 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render_topics
 from bot.core.errors import UserError
+from bot.core.matching.why import Verdict
 from bot.core.topics import TopicService, TopicTest
-from bot.core.why import Verdict
+from bot.ui import topics as topic_replies
 
 Interaction = discord.Interaction[Any]
 
@@ -106,10 +106,10 @@ async def answer_test(
     if paper is None:
         assert query is not None
         result = await test(query)
-        await interaction.followup.send(embed=render_topics.topic_test(result), ephemeral=True)
+        await interaction.followup.send(embed=topic_replies.topic_test(result), ephemeral=True)
         return
     verdicts = await why()
-    await interaction.followup.send(embed=render_topics.verdicts(verdicts), ephemeral=True)
+    await interaction.followup.send(embed=topic_replies.verdicts(verdicts), ephemeral=True)
 
 
 def _where(interaction: Interaction) -> tuple[int, int]:
@@ -170,7 +170,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             thread=thread and not forum,  # a forum post is a thread already
             forum=forum,
         )
-        embed = render_topics.topic_added(added, here=channel_id == here, warning=warning)
+        embed = topic_replies.topic_added(added, here=channel_id == here, warning=warning)
         await interaction.followup.send(embed=embed, ephemeral=True)
 
     @app_commands.command(name="list", description="The topics of this channel or server")
@@ -187,7 +187,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         guild_id, here = _where(interaction)
         channel_id = channel.id if channel is not None else here
         found = await self._topics.topics_of(guild_id, None if everywhere else channel_id)
-        embed = render_topics.topic_list(found, everywhere=everywhere)
+        embed = topic_replies.topic_list(found, everywhere=everywhere)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop following a topic")
@@ -209,7 +209,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             channel_id=channel.id if channel is not None else None,
         )
         await interaction.response.send_message(
-            render_topics.topic_removed(removed), ephemeral=True
+            topic_replies.topic_removed(removed), ephemeral=True
         )
 
     @app_commands.command(name="edit", description="Change a topic in place, keeping its history")
@@ -250,7 +250,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             thread=thread,
         )
         warning = _cannot_deliver(interaction, edited.channel_id, thread=edited.thread)
-        embed = render_topics.topic_edited(
+        embed = topic_replies.topic_edited(
             edited, understood, query_changed=query is not None, warning=warning
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -263,7 +263,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             guild_id, parse_topic_id(topic), _may_manage(interaction)
         )
         await interaction.response.send_message(
-            render_topics.topic_resumed(resumed), ephemeral=True
+            topic_replies.topic_resumed(resumed), ephemeral=True
         )
 
     @app_commands.command(

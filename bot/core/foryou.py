@@ -1,4 +1,4 @@
-"""/foryou: recent papers ranked by one person's saved papers (bot/core/recommend.py)."""
+"""/foryou: recent papers ranked by one person's saved papers (`recommend.py`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.core.delivery_store import DeliveryStore
 from bot.core.errors import UserError
-from bot.core.follow_store import FollowStore
-from bot.core.foryou_store import Digest, ForYouStore
 from bot.core.models import DM_GUILD, RECOMMENDED, NewDelivery, Paper
 from bot.core.recommend import MIN_SAVED, Recommendation, recommend
 from bot.core.saved import list_name as clean_list_name
-from bot.core.saved_store import SavedStore
 from bot.core.store import Store
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.follows import FollowStore
+from bot.core.store.foryou import Digest, ForYouStore
+from bot.core.store.saved import SavedStore
 from bot.core.topics import next_digest
 
 DEFAULT_DAYS = 7

@@ -22,8 +22,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.core.matching.text import family, fold
 from bot.core.models import Paper
-from bot.core.text import family, fold
 
 MIN_SAVED = 3  # fewer saved papers say too little about a person
 TITLE_WEIGHT = 2  # a title word counts as two of the abstract's

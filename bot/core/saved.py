@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from bot.core.errors import UserError
 from bot.core.export import Format, export
+from bot.core.matching.text import inert
 from bot.core.models import Paper, SavedItem, SavedList
-from bot.core.saved_store import SavedStore
-from bot.core.text import inert
+from bot.core.store.saved import SavedStore
 
 DEFAULT_LIST = "Reading list"
 MAX_NAME = 50

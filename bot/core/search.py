@@ -21,12 +21,12 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.core.errors import SourceError, UserError
+from bot.core.matching.query import Any_, Group, Node, Not, Phrase, Term, parse
+from bot.core.matching.text import fold
 from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
-from bot.core.query import Any_, Group, Node, Not, Phrase, Term, parse
-from bot.core.search_store import SearchStore
 from bot.core.store import Store
-from bot.core.text import fold
+from bot.core.store.search import SearchStore
 
 log = logging.getLogger(__name__)
 

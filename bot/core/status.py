@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot import __version__
-from bot.core.fleet_store import Member
-from bot.core.health import StoreHealth
 from bot.core.models import OutboxSummary, PollRecord
+from bot.core.store.fleet import Member
+from bot.core.store.health import StoreHealth
 
 NextPoll = Callable[[], datetime | None]
 

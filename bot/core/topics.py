@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.core.admin_log import Report
-from bot.core.delivery_store import DeliveryStore
+from bot.core.delivery.admin_log import Report
+from bot.core.delivery.ingest import ingest
 from bot.core.errors import UserError
-from bot.core.explain import evidence, explain, match_share
-from bot.core.ingest import ingest
-from bot.core.matching import doc_of, matches
+from bot.core.matching.explain import evidence, explain, match_share
+from bot.core.matching.index import TopicIndex
+from bot.core.matching.judge import doc_of, matches
+from bot.core.matching.query import Node, Query, QueryError, parse
+from bot.core.matching.vocabulary import Vocabulary
+from bot.core.matching.why import Verdict, verdict
 from bot.core.models import IngestResult, NewDelivery, Paper, Topic
-from bot.core.query import Node, Query, QueryError, parse
 from bot.core.store import Store
-from bot.core.topic_index import TopicIndex
-from bot.core.topic_store import TopicStore
-from bot.core.vocabulary import Vocabulary
-from bot.core.why import Verdict, verdict
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.topics import TopicStore
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ import pytest
 
 from bot.app import run_bot
 from bot.config import Settings
-from bot.core.database_pg import positional
-from bot.core.query import parse
+from bot.core.matching.query import parse
 from bot.core.store import Store
-from bot.core.topic_store import TopicStore
+from bot.core.store.postgres import positional
+from bot.core.store.topics import TopicStore
 from tests.conftest import BACKENDS
 from tests.e2e.fake_discord import FakeDiscord, InteractionRecord
 from tests.e2e.fake_hf import FakeHF

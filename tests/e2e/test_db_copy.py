@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.core.database import ProcessLock
-from bot.core.db_copy import copy_database
 from bot.core.store import Store
+from bot.core.store.copy import copy_database
+from bot.core.store.sqlite import ProcessLock
 from tests.e2e.conftest import RunningBot, bot_settings, seed_topics
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_hf import FakeHF, make_item

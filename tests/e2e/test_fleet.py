@@ -19,7 +19,7 @@ from pathlib import Path
 import asyncpg
 
 from bot.core.store import Store
-from bot.core.topic_store import TopicStore
+from bot.core.store.topics import TopicStore
 from tests.e2e.conftest import BotProcess, eventually, process_env
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_hf import FakeHF, make_item

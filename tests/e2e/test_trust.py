@@ -80,7 +80,7 @@ async def test_a_full_disk_mid_fan_out_never_repeats_a_post_and_resumes_by_itsel
     assert discord.nonce_repeats == []
     assert stalled < 500, "the disk filled before the fan-out ended"
     # One line when writes failed and one when they worked again, not one per attempt.
-    lines = [r for r in caplog.records if r.name == "bot.core.health"]
+    lines = [r for r in caplog.records if r.name == "bot.core.store.health"]
     assert [r.levelname for r in lines] == ["ERROR", "WARNING"], [r.message for r in lines]
     assert lines[0].message == "database is not writable: disk full; sending and polling paused"
     assert not [r for r in caplog.records if r.exc_info and "not writable" in str(r.exc_info)]

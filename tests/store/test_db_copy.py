@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.admin_log import GuildSettingsStore
-from bot.core.database import ProcessLock
-from bot.core.db_copy import TABLES, CopyRefused, copy_database
-from bot.core.delivery_store import DeliveryStore
-from bot.core.follow_store import FollowStore
-from bot.core.foryou_store import ForYouStore
+from bot.core.delivery.admin_log import GuildSettingsStore
 from bot.core.models import NewDelivery, Paper, PollRecord
-from bot.core.saved_store import SavedStore
 from bot.core.search import SearchService
-from bot.core.search_store import SearchStore
 from bot.core.store import Store
-from bot.core.topic_store import TopicStore
+from bot.core.store.copy import TABLES, CopyRefused, copy_database
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.follows import FollowStore
+from bot.core.store.foryou import ForYouStore
+from bot.core.store.saved import SavedStore
+from bot.core.store.search import SearchStore
+from bot.core.store.sqlite import ProcessLock
+from bot.core.store.topics import TopicStore
 from tests.postgres import PostgresServer
 from tests.unit.test_cli import paperbot
 

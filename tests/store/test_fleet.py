@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from bot.core.database_pg import PostgresDatabase
-from bot.core.delivery_store import DeliveryStore
-from bot.core.fleet import FLEET_CHANNEL, Fleet, describe_shards
+from bot.core.delivery.fleet import FLEET_CHANNEL, Fleet, describe_shards
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
-from bot.core.topic_store import TopicStore
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.postgres import PostgresDatabase
+from bot.core.store.topics import TopicStore
 from bot.core.topics import TopicService
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

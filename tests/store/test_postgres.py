@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.database import migrations
 from bot.core.errors import StoreOpenError
 from bot.core.store import Store
+from bot.core.store.driver import migrations
 from tests.postgres import PostgresServer, wheel_binaries
 from tests.unit.test_cli import paperbot
 
-LATEST = len(migrations("bot.core.migrations_pg"))
+LATEST = len(migrations("bot.core.store.migrations_pg"))
 
 
 def _closed_port() -> int:
@@ -40,7 +40,7 @@ async def test_processes_starting_together_migrate_once(postgres: PostgresServer
         stores = await asyncio.gather(*(Store.open(url) for _ in range(3)))
         try:
             versions = {await s.schema_version() for s in stores}
-            assert versions == {len(migrations("bot.core.migrations_pg"))}
+            assert versions == {len(migrations("bot.core.store.migrations_pg"))}
             applied = await stores[0].fetch_all("SELECT version FROM schema_version")
             assert sorted(r[0] for r in applied) == list(range(1, LATEST + 1))
         finally:

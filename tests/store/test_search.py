@@ -9,8 +9,8 @@ import pytest
 from bot.core.errors import UserError
 from bot.core.models import Paper
 from bot.core.search import SearchService
-from bot.core.search_store import SearchStore
 from bot.core.store import Store
+from bot.core.store.search import SearchStore
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 PAPERS = [

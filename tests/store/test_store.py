@@ -5,9 +5,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.database import migrations
 from bot.core.models import Paper, PollRecord
 from bot.core.store import Store
+from bot.core.store.driver import migrations
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -19,7 +19,7 @@ def paper(pid: str = "2611.00001", **fields: object) -> Paper:
 async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "dir" / "paperbot.db"
     async with await Store.open(path) as store:
-        assert await store.schema_version() == len(migrations("bot.core.migrations"))
+        assert await store.schema_version() == len(migrations("bot.core.store.migrations"))
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"papers", "poll_log", "meta"} <= tables
@@ -31,12 +31,12 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     async with await Store.open(path) as store:
         await store.upsert_papers([paper()], T0)
     async with await Store.open(path) as store:
-        assert await store.migrate() == len(migrations("bot.core.migrations"))
+        assert await store.migrate() == len(migrations("bot.core.store.migrations"))
         assert await store.paper_count() == 1
 
 
 async def test_every_migration_applies_from_each_earlier_version(tmp_path: Path) -> None:
-    scripts = migrations("bot.core.migrations")
+    scripts = migrations("bot.core.store.migrations")
     for start in range(len(scripts)):
         path = tmp_path / f"from-{start}.db"
         with sqlite3.connect(path) as conn:
@@ -148,7 +148,7 @@ async def test_backup_while_writes_go_on_is_a_consistent_copy(tmp_path: Path) ->
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         count = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(
-            migrations("bot.core.migrations")
+            migrations("bot.core.store.migrations")
         )
     # Batches are stored whole: the copy holds a whole number of them, some but not all.
     assert count % 50 == 0

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.delivery_store import OLDEST_CHANNELS, DeliveryStore
-from bot.core.ingest import ingest
+from bot.core.delivery.ingest import ingest
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
-from bot.core.topic_store import (
+from bot.core.store.deliveries import OLDEST_CHANNELS, DeliveryStore
+from bot.core.store.topics import (
     MAX_TOPICS_PER_CHANNEL,
     MAX_TOPICS_PER_GUILD,
     TopicLimitError,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.core.explain import evidence, explain
-from bot.core.matching import doc_of
+from bot.core.matching.explain import evidence, explain
+from bot.core.matching.judge import doc_of
+from bot.core.matching.query import parse
 from bot.core.models import Paper
-from bot.core.query import parse
-from bot.render_topics import fit_lines
+from bot.ui.topics import fit_lines
 
 
 def why(query: str, paper: Paper) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.health import StoreHealth
+from bot.core.store.health import StoreHealth
 
 
 def test_listeners_hear_each_change_of_state_once() -> None:

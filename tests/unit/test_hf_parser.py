@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.errors import SourceError
-from bot.core.hf_parser import parse_body, parse_paper_body
+from bot.core.hf.parser import parse_body, parse_paper_body
 from tests.conftest import FIXTURES
 
 SAMPLES = FIXTURES / "hf-api"

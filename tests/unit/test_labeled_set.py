@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from bot.core.query import parse
+from bot.core.matching.query import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "topic_quality.py"

@@ -7,11 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.delivery_store import DeliveryStore
+from bot.core.delivery.outbox import (
+    MAX_ATTEMPTS,
+    DeliveryFailed,
+    ForumPost,
+    Outbox,
+    Pace,
+    nonce_for,
+)
 from bot.core.models import NewDelivery, Paper
-from bot.core.outbox import MAX_ATTEMPTS, DeliveryFailed, ForumPost, Outbox, Pace, nonce_for
 from bot.core.store import Store
-from bot.core.topic_store import TopicStore
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.topics import TopicStore
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

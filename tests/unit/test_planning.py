@@ -6,10 +6,10 @@ import gc
 import weakref
 from datetime import UTC, datetime, timedelta
 
-from bot.core.matching import doc_of
+from bot.core.matching.index import TopicIndex
+from bot.core.matching.judge import doc_of
+from bot.core.matching.query import parse
 from bot.core.models import Paper, Topic
-from bot.core.query import parse
-from bot.core.topic_index import TopicIndex
 from bot.core.topics import build_index, next_digest, plan_deliveries
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from bot.core.hf_source import HFSource, RetryPolicy
-from bot.core.poller import Poller
+from bot.core.delivery.poller import Poller
+from bot.core.hf.source import HFSource, RetryPolicy
 from bot.core.store import Store
 from tests.e2e.fake_hf import FakeHF, make_item
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from bot.core.explain import explain
-from bot.core.matching import doc_of, matches
+from bot.core.matching.explain import explain
+from bot.core.matching.index import TopicIndex
+from bot.core.matching.judge import doc_of, matches
+from bot.core.matching.query import MAX_TERMS, QueryError, parse
 from bot.core.models import Paper
-from bot.core.query import MAX_TERMS, QueryError, parse
-from bot.core.topic_index import TopicIndex
 
 MAMBA = Paper(
     id="2312.00752",

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from bot.core.hf_source import _server_wait
+from bot.core.hf.source import _server_wait
 
 
 def test_retry_after_seconds() -> None:

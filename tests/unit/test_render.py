@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.models import Paper
-from bot.render import cut, digest_embed, paper_embed, paper_links
+from bot.ui.cards import cut, digest_embed, paper_embed, paper_links
 
 
 def embed_size(data: dict) -> int:  # type: ignore[type-arg]

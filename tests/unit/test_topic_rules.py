@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.explain import evidence, explain
-from bot.core.matching import doc_of, find, matches
+from bot.core.matching.doc import Doc
+from bot.core.matching.explain import evidence, explain
+from bot.core.matching.index import TopicIndex
+from bot.core.matching.judge import doc_of, find, matches
+from bot.core.matching.query import Group, parse
+from bot.core.matching.text import family, words
+from bot.core.matching.vocabulary import Vocabulary
 from bot.core.models import Paper
-from bot.core.paper_doc import Doc
-from bot.core.query import Group, parse
-from bot.core.text import family, words
-from bot.core.topic_index import TopicIndex
-from bot.core.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.query import parse
+from bot.core.matching.query import parse
 from bot.core.search import fts_expression
-from bot.core.tsquery import TsqueryError, search_column, to_tsquery
+from bot.core.store.tsquery import TsqueryError, search_column, to_tsquery
 
 
 def test_words_phrases_and_alternatives() -> None:

@@ -1,0 +1,1 @@
+"""Hugging Face's papers API: the HTTP client (`source`) and its pure parser (`parser`)."""

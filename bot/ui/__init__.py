@@ -1,0 +1,1 @@
+"""What Discord shows: core results as embeds, cards and views. No I/O of their own."""

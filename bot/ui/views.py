@@ -1,0 +1,165 @@
+"""Buttons: Save (survives restarts as a DynamicItem), pagers and a confirmation. Thin: each
+callback makes one core call and renders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import discord
+
+from bot.client import report_error
+from bot.core.matching.text import inert
+from bot.core.saved import SavedService
+
+Interaction = discord.Interaction[Any]
+PaperLookup = Callable[[str], Awaitable[Any]]
+SAVE_PREFIX = "paper:save:"
+
+
+def save_button_class(
+    saved: SavedService, lookup: PaperLookup
+) -> type[discord.ui.DynamicItem[Any]]:
+    """The Save button class, bound to the services it needs (no module-level singletons)."""
+
+    class SaveButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=re.escape(SAVE_PREFIX) + r"(?P<paper_id>[0-9a-z.\-/]{4,40})",
+    ):
+        def __init__(self, paper_id: str, label: str = "Save") -> None:
+            super().__init__(
+                discord.ui.Button(
+                    label=label,
+                    emoji="🔖",
+                    style=discord.ButtonStyle.secondary,
+                    custom_id=SAVE_PREFIX + paper_id,
+                )
+            )
+            self.paper_id = paper_id
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        ) -> SaveButton:
+            return cls(match["paper_id"])
+
+        async def callback(self, interaction: Interaction) -> None:
+            # discord.py only logs a dynamic item's errors: they take the one path here.
+            try:
+                paper = await lookup(self.paper_id)
+                name, added = await saved.save(interaction.user.id, paper)
+                text = (
+                    f"Saved to your “{inert(name)}”. See it with /saved list."
+                    if added
+                    else f"Already in your “{inert(name)}”."
+                )
+                await interaction.response.send_message(text, ephemeral=True)
+            except Exception as exc:
+                await report_error(interaction, exc, f"button Save ({self.paper_id})")
+
+    return SaveButton
+
+
+PageLoader = Callable[[int], Awaitable[tuple[discord.Embed, Sequence[str], int]]]
+SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
+
+
+class PaperView(discord.ui.View):
+    """A view whose buttons' errors take the same path as commands' (`report_error`)."""
+
+    async def on_error(
+        self, interaction: Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        label = getattr(item, "label", None) or type(item).__name__
+        await report_error(interaction, error, f"button {label} of {type(self).__name__}")
+
+
+class Pager(PaperView):
+    """Previous/next pages for the person who asked; Save buttons for the papers shown."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        loader: PageLoader,
+        save: SaveFactory | None,
+        *,
+        refusal: str = "Only the person who asked can turn these pages.",
+        timeout: float = 900,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.page = 0
+        self.pages = 1
+        self._loader = loader
+        self._save = save
+        self._refusal = refusal
+
+    async def first(self) -> discord.Embed:
+        embed, ids, self.pages = await self._loader(0)
+        self._arrange(ids)
+        return embed
+
+    def _arrange(self, paper_ids: Sequence[str]) -> None:
+        self.clear_items()
+        if self._save is not None:
+            for n, paper_id in enumerate(paper_ids[:5], start=1):
+                self.add_item(self._save(paper_id, f"Save {n}"))
+        if self.pages > 1:
+            previous = discord.ui.Button[Any](label="◀ Previous", row=1, disabled=self.page == 0)
+            counter = discord.ui.Button[Any](
+                label=f"{self.page + 1} / {self.pages}", row=1, disabled=True
+            )
+            following = discord.ui.Button[Any](
+                label="Next ▶", row=1, disabled=self.page >= self.pages - 1
+            )
+            previous.callback = self._previous  # type: ignore[method-assign]
+            following.callback = self._next  # type: ignore[method-assign]
+            for button in (previous, counter, following):
+                self.add_item(button)
+
+    async def interaction_check(self, interaction: Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(self._refusal, ephemeral=True)
+            return False
+        return True
+
+    async def _previous(self, interaction: Interaction) -> None:
+        await self._turn(interaction, self.page - 1)
+
+    async def _next(self, interaction: Interaction) -> None:
+        await self._turn(interaction, self.page + 1)
+
+    async def _turn(self, interaction: Interaction, page: int) -> None:
+        self.page = max(0, min(page, self.pages - 1))
+        embed, ids, self.pages = await self._loader(self.page)
+        self._arrange(ids)
+        await interaction.response.edit_message(embed=embed, view=self)
+
+
+class Confirm(PaperView):
+    """Confirm / Cancel for the person who asked."""
+
+    def __init__(self, owner_id: int, on_confirm: Callable[[], Awaitable[str]]) -> None:
+        super().__init__(timeout=300)
+        self.owner_id = owner_id
+        self._on_confirm = on_confirm
+
+    async def interaction_check(self, interaction: Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "This is not your choice to make.", ephemeral=True
+            )
+            return False
+        return True
+
+    @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: Interaction, _button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        text = await self._on_confirm()
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: Interaction, _button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing was deleted.", view=None)
