@@ -5,7 +5,7 @@ event loop does neither. After any topic change, the next poll rebuilds the topi
 of CPU at 100,000 topics), then matches the poll's papers against it. This script times the
 longest gap a 1 ms ticker sees during that work, two ways in the same run:
 - on the loop: the same functions called directly in a coroutine (the baseline);
-- paperbot: `TopicService.ingest` on a real SQLite store, which builds the index and matches in
+- paperbot: the poll's `Ingest` step on a real SQLite store, which builds the index and matches in
   a worker thread.
 Target: no stall near Discord's 3 s interaction deadline; the ratio is printed.
 
@@ -30,13 +30,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import make_papers, make_queries  # noqa: E402
 
+from bot.core.delivery.ingest import Ingest  # noqa: E402
+from bot.core.delivery.planner import Planner, build_index, plan_deliveries  # noqa: E402
 from bot.core.matching.query import parse  # noqa: E402
-from bot.core.matching.vocabulary import english  # noqa: E402
+from bot.core.matching.vocabulary import VocabularyCache, english  # noqa: E402
 from bot.core.store import Store  # noqa: E402
-from bot.core.store.deliveries import DeliveryStore  # noqa: E402
 from bot.core.store.driver import to_iso  # noqa: E402
 from bot.core.store.topics import TopicStore  # noqa: E402
-from bot.core.topics import TopicService, build_index, plan_deliveries  # noqa: E402
 
 TOPICS_PER_GUILD = 200
 
@@ -97,10 +97,10 @@ async def run(n_topics: int, n_papers: int) -> None:
                 index = build_index(stored)
                 plan_deliveries(papers, by_id, index, now)
 
-            service = TopicService(store, topic_store, DeliveryStore(store), clock=lambda: now)
+            ingest = Ingest(store, Planner(topic_store, VocabularyCache(None)))
 
             async def threaded() -> None:
-                await service.ingest(papers, now)
+                await ingest(papers, now)
 
             # paperbot first: the baseline leaves a whole index behind as garbage, which the
             # next build's collection would have to walk (the bot never holds two at once).

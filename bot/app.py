@@ -1,4 +1,9 @@
-"""The composition root: builds every service, runs the bot, and closes it all in order."""
+"""The composition root: opens the resources, builds the client, the services over it and its
+commands over them, runs the bot, and closes it all in order.
+
+It reads top to bottom: what others need is built first (the outbox's wake-up, the fleet, the
+client), so nothing refers to an object that does not exist yet.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,33 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
 import yarl
+from discord.ext import commands
 
+from bot import __version__
 from bot.client import PaperBot
 from bot.config import Settings
+from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import AdminLog
 from bot.core.delivery.fleet import FLEET_CHANNEL, Fleet, describe_shards
-from bot.core.delivery.ingest import OUTBOX_CHANNEL
-from bot.core.delivery.outbox import Outbox, Pace
-from bot.core.delivery.poller import Clock, Poller, utc_now
+from bot.core.delivery.ingest import OUTBOX_CHANNEL, Ingest
+from bot.core.delivery.outbox import Outbox, Pace, Wakeup
+from bot.core.delivery.planner import Planner
+from bot.core.delivery.poller import Poller
 from bot.core.delivery.scheduler import Scheduler
 from bot.core.errors import StoreOpenError
 from bot.core.follows import FollowService
 from bot.core.foryou import ForYouService
 from bot.core.hf.source import HFSource, RetryPolicy
-from bot.core.matching.vocabulary import english
+from bot.core.matching.vocabulary import VocabularyCache, english
 from bot.core.saved import SavedService
 from bot.core.search import SearchService
 from bot.core.status import StatusSource
@@ -39,6 +51,7 @@ from bot.core.store.search import SearchStore
 from bot.core.store.sqlite import ProcessLock
 from bot.core.store.topics import TopicStore
 from bot.core.topics import TopicService
+from bot.exits import EXIT_USAGE, fail
 from bot.transport.forums import forum_post_guard
 from bot.transport.sender import DiscordTransport
 from bot.ui.views import save_button_class
@@ -52,18 +65,9 @@ from cogs.topics import TopicsCog
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 POLL_JOB = "poll"
 HEARTBEAT_JOB = "heartbeat"
 DIGEST_CHECK_SECONDS = 300  # how often due /foryou digests are looked for
-
-TOKEN_INVALID_CLOSE = 4004  # the gateway's "authentication failed"
-GATEWAY_CHECK_SECONDS = 10.0
-
-TOKEN_REJECTED = (
-    "Discord rejected DISCORD_TOKEN. Copy the token again from the Developer Portal "
-    "(Bot > Reset Token) into .env; see README.md, section 'Create the Discord application'."
-)
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -90,112 +94,147 @@ async def run_bot(
     assert settings.discord_token, "run_bot needs a token; the CLI checks for it"
     point_discord_at(settings)
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
     lock = ProcessLock(settings.db_path) if isinstance(settings.db_path, Path) else None
     if lock is not None and settings.shard_ids is not None:
-        return _fail(
+        return fail(
             "PAPERBOT_SHARDS splits the shards among several processes, which needs "
             "PostgreSQL (PAPERBOT_DB=postgresql://...); on SQLite one process serves them all",
             EXIT_USAGE,
         )
-    try:
-        if store is None:
-            try:
+    # Closed in the reverse order: background work, the fleet's row, the HTTP session, the
+    # store, the lock, the signal handlers.
+    async with AsyncExitStack() as resources:
+        resources.enter_context(_stop_on_signals(stop))
+        try:
+            if store is None:
                 if lock is not None:
                     lock.acquire()
+                    resources.callback(lock.release)
                 store = await Store.open(settings.db_path)
-            except StoreOpenError as exc:
-                return _fail(str(exc), exc.exit_code)
-        async with aiohttp.ClientSession() as http, store:
-            # The English word list takes a fifth of a second to read, partly in C with the
-            # GIL held: read it now, before the bot answers anyone, not during a poll.
-            await asyncio.to_thread(english)
-            scheduler = Scheduler()
-            try:
-                bot, outbox, fleet = build(settings, http, store, scheduler, clock)
-                await store.db.listen(OUTBOX_CHANNEL, outbox.wake)  # another process queued
+        except StoreOpenError as exc:
+            return fail(str(exc), exc.exit_code)
+        await resources.enter_async_context(store)
+        http = await resources.enter_async_context(aiohttp.ClientSession())
+        # The English word list takes a fifth of a second to read, partly in C with the GIL
+        # held: read it now, before the bot answers anyone, not during a poll.
+        await asyncio.to_thread(english)
+        scheduler = Scheduler()
+        resources.push_async_callback(scheduler.shutdown)
+        fleet = build_fleet(settings, store, clock)
+        bot = build_client(settings, store, fleet)
+        services = build_services(settings, http, store, scheduler, fleet, bot, clock)
+        bot.install(build_cogs(services, clock), dynamic_items=[services.save_button])
+        await store.db.listen(OUTBOX_CHANNEL, services.wake)  # another process queued
 
-                def recount() -> None:  # another process joined: count the fleet again
-                    scheduler.spawn(fleet.beat(), name="heartbeat")
+        def count_again() -> None:  # another process joined
+            scheduler.spawn(fleet.beat(), name="heartbeat")
 
-                await store.db.listen(FLEET_CHANNEL, recount)
-                try:
-                    return await _serve(bot, outbox, settings, scheduler, stop)
-                finally:
-                    with contextlib.suppress(Exception):  # the others see it go silent anyway
-                        await fleet.leave()
-            finally:
-                await scheduler.shutdown()
+        await store.db.listen(FLEET_CHANNEL, count_again)
+        resources.push_async_callback(_leave, fleet)
+
+        def start_background_work() -> None:  # once Discord has accepted the token
+            scheduler.start()
+            scheduler.spawn(services.outbox.run(), name="outbox")
+
+        return await bot.serve(
+            settings.discord_token,
+            stop,
+            api=settings.discord_api_base or "https://discord.com/api",
+            gateway=settings.discord_gateway_url
+            or str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY),
+            on_login=start_background_work,
+        )
+    raise AssertionError("unreachable")  # mypy: the stack above returns on every path
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
     finally:
-        if lock is not None:
-            lock.release()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
 
 
-async def _gateway_problem(url: str) -> str | None:
-    """Why the gateway cannot be reached (opened and closed again, nothing sent), or None."""
-    try:
-        async with (
-            asyncio.timeout(GATEWAY_CHECK_SECONDS),
-            aiohttp.ClientSession() as session,
-            session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=2)) as ws,
-        ):
-            await ws.close()
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        return _reason(exc)
-    return None
+async def _leave(fleet: Fleet) -> None:
+    with contextlib.suppress(Exception):  # the others see it go silent anyway
+        await fleet.leave()
 
 
-def _reason(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    return text.splitlines()[0][:200]
-
-
-def retry_policy(poll_seconds: int) -> RetryPolicy:
+def retry_policy(poll_seconds: float) -> RetryPolicy:
     """Retries inside one poll stay well within the poll interval."""
     return RetryPolicy(base_delay=min(1.0, poll_seconds / 10), max_delay=min(60.0, poll_seconds))
 
 
-def build(
+def build_fleet(settings: Settings, store: Store, clock: Clock) -> Fleet:
+    """This process among the others over the same database (alone, on SQLite)."""
+    shards = list(settings.shard_ids) if settings.shard_ids else None
+    return Fleet(
+        store,
+        shards=describe_shards(shards, settings.shard_count),
+        heartbeat=settings.heartbeat_seconds,
+        identify_seconds=settings.identify_seconds,
+        clock=clock,
+    )
+
+
+def build_client(settings: Settings, store: Store, fleet: Fleet) -> PaperBot:
+    """The Discord client; its commands are installed once the services exist."""
+    return PaperBot(
+        meta=store,
+        dev_guild=settings.dev_guild,
+        shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
+        shard_count=settings.shard_count,
+        before_identify=fleet.before_identify,
+        http_trace=forum_post_guard(),
+    )
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the commands and the background work use; built by `build_services`."""
+
+    wake: Wakeup
+    topics: TopicService
+    follows: FollowService
+    search: SearchService
+    saved: SavedService
+    foryou: ForYouService
+    status: StatusSource
+    admin_log: AdminLog
+    outbox: Outbox
+    save_button: type[discord.ui.DynamicItem[Any]]
+
+
+def build_services(
     settings: Settings,
     http: aiohttp.ClientSession,
     store: Store,
     scheduler: Scheduler,
+    fleet: Fleet,
+    client: PaperBot,
     clock: Clock = utc_now,
-) -> tuple[PaperBot, Outbox, Fleet]:
-    """Wire the services together; the one place that knows every concrete class."""
-    source = HFSource(http, settings.hf_endpoint, policy=retry_policy(settings.poll_seconds))
-    fleet = Fleet(
-        store,
-        shards=describe_shards(
-            list(settings.shard_ids) if settings.shard_ids else None, settings.shard_count
-        ),
-        heartbeat=settings.heartbeat_seconds,
-        identify_seconds=settings.identify_seconds,
-        on_size=lambda size: outbox.share(size),
-        clock=clock,
+) -> Services:
+    """The core's services over the store and the client, and their scheduled jobs; the one
+    place that knows every concrete class."""
+    wake = Wakeup()  # anything queued wakes the outbox
+    source = HFSource(
+        http, settings.hf_endpoint, version=__version__, policy=retry_policy(settings.poll_seconds)
     )
-    topic_store = TopicStore(store)
-    log_settings = GuildSettingsStore(store)
+    search_store, saved_store = SearchStore(store), SavedStore(store)
+    search = SearchService(store, search_store, source, clock=clock)
+    saved = SavedService(saved_store, clock=clock)
+    save_button = save_button_class(saved, search.show)
+    transport = DiscordTransport(client, save_button)
+    admin_log = AdminLog(GuildSettingsStore(store), transport.post_line)
 
-    async def post_line(channel_id: int, text: str) -> None:
-        await transport.post_line(channel_id, text)
-
-    admin_log = AdminLog(log_settings, post_line)
-
-    def store_changed(problem: str | None) -> None:
-        line = (
-            f"paperbot cannot write to its store ({problem}): posting and polling are paused "
-            "until it can."
-            if problem
-            else "paperbot's store takes writes again: posting and polling resume."
-        )
-        scheduler.spawn(admin_log.report(None, line), name="admin log")
+    def store_changed(problem: str | None) -> None:  # the disk took or refused a write
+        scheduler.spawn(admin_log.report(None, _store_line(problem)), name="admin log")
 
     store.health.listeners.append(store_changed)
     deliveries = DeliveryStore(
@@ -204,21 +243,23 @@ def build(
         lease_seconds=settings.lease_seconds,
         sole=store.dialect == "sqlite",  # one process per SQLite file (ProcessLock)
     )
-    search_store = SearchStore(store)
-    search = SearchService(store, search_store, source, clock=clock)
+    topic_store, people = TopicStore(store), FollowStore(store)
+    vocabulary = VocabularyCache(search_store)
+    planner = Planner(topic_store, vocabulary)
     topics = TopicService(
         store,
         topic_store,
         deliveries,
-        words=search_store,
+        planner,
+        vocabulary,
         find_paper=search.show,
-        on_queued=lambda: outbox.wake(),
+        on_queued=wake,
         clock=clock,
         report=admin_log.report,
     )
     poller = Poller(
         source,
-        topics.ingest,
+        Ingest(store, planner, on_queued=wake),
         store,
         settings.feeds,
         interval_seconds=settings.poll_seconds,
@@ -226,8 +267,26 @@ def build(
         may_poll=fleet.may_poll,
         report=admin_log.report,
     )
+    foryou = ForYouService(
+        store, saved_store, ForYouStore(store), people, deliveries, on_queued=wake, clock=clock
+    )
+    outbox = Outbox(
+        deliveries,
+        transport,
+        wake=wake,
+        processes=lambda: fleet.size,
+        pace=Pace(per_second=settings.send_rate, backoff_base=settings.retry_seconds),
+        clock=clock,
+        report=admin_log.report,
+    )
     scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
     scheduler.every(settings.heartbeat_seconds, fleet.beat, name=HEARTBEAT_JOB)
+    # Any process may run it: each digest is claimed before it is queued.
+    scheduler.every(
+        min(settings.poll_seconds, DIGEST_CHECK_SECONDS),
+        foryou.send_due_digests,
+        name="foryou digests",
+    )
     status = StatusSource(
         store,
         settings.feeds,
@@ -236,103 +295,41 @@ def build(
         deliveries,
         store.health,
         fleet.members,
+        version=__version__,
     )
-    follows = FollowService(topics, FollowStore(store), deliveries, clock=clock)
-    saved_store = SavedStore(store)
-    saved = SavedService(saved_store, clock=clock)
-    foryou = ForYouService(
-        store,
-        saved_store,
-        ForYouStore(store),
-        FollowStore(store),
-        deliveries,
-        on_queued=lambda: outbox.wake(),
-        clock=clock,
+    return Services(
+        wake=wake,
+        topics=topics,
+        follows=FollowService(topics, people, deliveries, clock=clock),
+        search=search,
+        saved=saved,
+        foryou=foryou,
+        status=status,
+        admin_log=admin_log,
+        outbox=outbox,
+        save_button=save_button,
     )
-    # Any process may run it: each digest is claimed before it is queued.
-    scheduler.every(
-        min(settings.poll_seconds, DIGEST_CHECK_SECONDS),
-        foryou.send_due_digests,
-        name="foryou digests",
-    )
-    save_button = save_button_class(saved, search.show)
-    bot = PaperBot(
-        meta=store,
-        cogs=[
-            StatusCog(status, log_settings, post_line, clock),
-            TopicsCog(topics),
-            FollowsCog(follows),
-            PrivacyCog(follows),
-            PapersCog(search, save_button),
-            SavedCog(saved, search),
-            ForYouCog(foryou, save_button),
-        ],
-        dynamic_items=[save_button],
-        dev_guild=settings.dev_guild,
-        shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
-        shard_count=settings.shard_count,
-        before_identify=fleet.before_identify,
-        http_trace=forum_post_guard(),
-    )
-    transport = DiscordTransport(bot, save_button)
-    outbox = Outbox(
-        deliveries,
-        transport,
-        pace=Pace(per_second=settings.send_rate, backoff_base=settings.retry_seconds),
-        clock=clock,
-        report=admin_log.report,
-    )
-    return bot, outbox, fleet
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"paperbot: {message}", file=sys.stderr)
-    return code
+def build_cogs(services: Services, clock: Clock) -> list[commands.Cog]:
+    """The slash commands, each handed only the services it uses."""
+    save = services.save_button
+    return [
+        StatusCog(services.status, services.admin_log, clock),
+        TopicsCog(services.topics),
+        FollowsCog(services.follows),
+        PrivacyCog(services.follows),
+        PapersCog(services.search, save),
+        SavedCog(services.saved, services.search),
+        ForYouCog(services.foryou, save),
+    ]
 
 
-async def _serve(
-    bot: PaperBot, outbox: Outbox, settings: Settings, scheduler: Scheduler, stop: asyncio.Event
-) -> int:
-    assert settings.discord_token
-    api = settings.discord_api_base or "https://discord.com/api"
-    gateway = settings.discord_gateway_url or str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-    async with bot:
-        try:
-            await bot.login(settings.discord_token)
-        except discord.LoginFailure:
-            return _fail(TOKEN_REJECTED, EXIT_USAGE)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return _fail(f"cannot reach Discord at {api}: {_reason(exc)}; check the network", 1)
-        except discord.HTTPException as exc:
-            return _fail(f"Discord answered {exc.status} at start: {exc.text}; try again later", 1)
-        # Once connected, discord.py rides out outages by itself; at start, an unreachable
-        # gateway is said once instead of retried forever.
-        problem = await _gateway_problem(gateway)
-        if problem is not None:
-            return _fail(f"cannot reach Discord's gateway at {gateway}: {problem}", EXIT_FAILURE)
-        # Background work starts only once Discord has accepted the token.
-        scheduler.start()
-        scheduler.spawn(outbox.run(), name="outbox")
-        runner = asyncio.create_task(bot.connect(), name="discord")
-        stopper = asyncio.create_task(stop.wait(), name="stop")
-        done, _pending = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        stopper.cancel()
-        if runner in done:
-            error = runner.exception()
-            if isinstance(error, discord.ConnectionClosed) and error.code == TOKEN_INVALID_CLOSE:
-                # The token was revoked (or reset) while the bot ran.
-                return _fail(TOKEN_REJECTED, EXIT_USAGE)
-            if isinstance(error, discord.PrivilegedIntentsRequired):
-                return _fail(
-                    "Discord refused an intent paperbot did not ask for; reset the bot's "
-                    "intents in the Developer Portal (none are needed)",
-                    EXIT_USAGE,
-                )
-            if error is not None:
-                return _fail(f"the Discord connection failed: {_reason(error)}", EXIT_FAILURE)
-            return EXIT_OK
-        log.info("shutting down")
-        await bot.close()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await runner
-        return EXIT_OK
+def _store_line(problem: str | None) -> str:
+    """The admin log's line for a change of the store's health."""
+    if problem:
+        return (
+            f"paperbot cannot write to its store ({problem}): posting and polling are paused "
+            "until it can."
+        )
+    return "paperbot's store takes writes again: posting and polling resume."

@@ -22,7 +22,8 @@ from bot.config import (
     log_settings_warnings,
     shard_settings,
 )
-from bot.core.delivery.poller import fetch_feed, utc_now
+from bot.core.clock import utc_now
+from bot.core.delivery.poller import fetch_feed
 from bot.core.errors import SourceError, StoreOpenError, UserError
 from bot.core.hf.parser import parse_body
 from bot.core.hf.source import HFSource, RetryPolicy
@@ -295,7 +296,10 @@ async def _recommend(
     if missing:  # saved papers are often older than the source: ask Hugging Face for them
         async with aiohttp.ClientSession() as session:
             hf = HFSource(
-                session, settings.hf_endpoint, policy=RetryPolicy(attempts=3, base_delay=0.5)
+                session,
+                settings.hf_endpoint,
+                version=__version__,
+                policy=RetryPolicy(attempts=3, base_delay=0.5),
             )
             for paper_id in missing:
                 try:
@@ -336,7 +340,12 @@ async def _fetch_preview(settings: Settings, source: str | None) -> list[Paper]:
         return parse_body(body).papers
     async with aiohttp.ClientSession() as session:
         # A one-off command: fewer, shorter retries than the bot's polls.
-        hf = HFSource(session, settings.hf_endpoint, policy=RetryPolicy(attempts=3, base_delay=0.5))
+        hf = HFSource(
+            session,
+            settings.hf_endpoint,
+            version=__version__,
+            policy=RetryPolicy(attempts=3, base_delay=0.5),
+        )
         if source is not None:
             return await hf.fetch_list(source)
         papers: dict[str, Paper] = {}

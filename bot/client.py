@@ -1,7 +1,15 @@
-"""The discord.py client: the bot, its command tree and its one error path."""
+"""The discord.py client: the bot, its command tree, its one error path, and why it stops.
+
+`PaperBot.serve` logs in, starts the background work once Discord has accepted the token, and
+stays connected until Discord disconnects for good or it is told to stop; each reason to stop
+(a rejected or revoked token, an unreachable gateway, a refused intent) is one line and an
+exit code (`bot/exits.py`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -14,10 +22,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import UserError
+from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
 
 log = logging.getLogger(__name__)
 
 COMMANDS_HASH_KEY = "commands_hash"
+TOKEN_INVALID_CLOSE = 4004  # the gateway's "authentication failed"
+GATEWAY_CHECK_SECONDS = 10.0
+TOKEN_REJECTED = (
+    "Discord rejected DISCORD_TOKEN. Copy the token again from the Developer Portal "
+    "(Bot > Reset Token) into .env; see README.md, section 'Create the Discord application'."
+)
 APOLOGY = (
     "Sorry, something went wrong on our side. The bot's admin can find the details in its log."
 )
@@ -109,8 +124,6 @@ class PaperBot(commands.AutoShardedBot):
         self,
         *,
         meta: MetaStore,
-        cogs: Sequence[commands.Cog] = (),
-        dynamic_items: Sequence[type[discord.ui.DynamicItem[Any]]] = (),
         dev_guild: int | None = None,
         shard_ids: list[int] | None = None,
         shard_count: int | None = None,
@@ -135,9 +148,65 @@ class PaperBot(commands.AutoShardedBot):
         self._before_identify = before_identify
         self._max_concurrency: int | None = None
         self._meta = meta
+        self._initial_cogs: list[commands.Cog] = []
+        self._dynamic_items: list[type[discord.ui.DynamicItem[Any]]] = []
+        self._dev_guild = dev_guild
+
+    def install(
+        self,
+        cogs: Sequence[commands.Cog],
+        dynamic_items: Sequence[type[discord.ui.DynamicItem[Any]]] = (),
+    ) -> None:
+        """The commands and the buttons that survive restarts, added at `setup_hook`: the
+        client is built first, the services over it, and its commands over the services."""
         self._initial_cogs = list(cogs)
         self._dynamic_items = list(dynamic_items)
-        self._dev_guild = dev_guild
+
+    async def serve(
+        self,
+        token: str,
+        stop: asyncio.Event,
+        *,
+        api: str,
+        gateway: str,
+        on_login: Callable[[], None],
+    ) -> int:
+        """Log in, call `on_login` (the background work starts only once Discord has accepted
+        the token), and stay connected until Discord disconnects for good or `stop` is set.
+        Returns the exit code; each reason to stop is said once, on stderr."""
+        async with self:
+            try:
+                await self.login(token)
+            except discord.LoginFailure:
+                return fail(TOKEN_REJECTED, EXIT_USAGE)
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                return fail(
+                    f"cannot reach Discord at {api}: {_reason(exc)}; check the network",
+                    EXIT_FAILURE,
+                )
+            except discord.HTTPException as exc:
+                return fail(
+                    f"Discord answered {exc.status} at start: {exc.text}; try again later", 1
+                )
+            # Once connected, discord.py rides out outages by itself; at start, an unreachable
+            # gateway is said once instead of retried forever.
+            problem = await _gateway_problem(gateway)
+            if problem is not None:
+                return fail(f"cannot reach Discord's gateway at {gateway}: {problem}", EXIT_FAILURE)
+            on_login()
+            runner = asyncio.create_task(self.connect(), name="discord")
+            stopper = asyncio.create_task(stop.wait(), name="stop")
+            done, _pending = await asyncio.wait(
+                {runner, stopper}, return_when=asyncio.FIRST_COMPLETED
+            )
+            stopper.cancel()
+            if runner in done:
+                return _disconnected(runner.exception())
+            log.info("shutting down")
+            await self.close()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await runner
+            return EXIT_OK
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Discord allows `max_concurrency` IDENTIFYs per 5 s for the whole bot, whichever
@@ -196,3 +265,38 @@ class PaperBot(commands.AutoShardedBot):
     async def on_ready(self) -> None:
         user = self.user
         log.info("connected as %s (id %s) to %d servers", user, user and user.id, len(self.guilds))
+
+
+def _disconnected(error: BaseException | None) -> int:
+    """The exit code (and line) for a connection that ended by itself."""
+    if isinstance(error, discord.ConnectionClosed) and error.code == TOKEN_INVALID_CLOSE:
+        # The token was revoked (or reset) while the bot ran.
+        return fail(TOKEN_REJECTED, EXIT_USAGE)
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return fail(
+            "Discord refused an intent paperbot did not ask for; reset the bot's "
+            "intents in the Developer Portal (none are needed)",
+            EXIT_USAGE,
+        )
+    if error is not None:
+        return fail(f"the Discord connection failed: {_reason(error)}", EXIT_FAILURE)
+    return EXIT_OK
+
+
+async def _gateway_problem(url: str) -> str | None:
+    """Why the gateway cannot be reached (opened and closed again, nothing sent), or None."""
+    try:
+        async with (
+            asyncio.timeout(GATEWAY_CHECK_SECONDS),
+            aiohttp.ClientSession() as session,
+            session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=2)) as ws,
+        ):
+            await ws.close()
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        return _reason(exc)
+    return None
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]

@@ -4,6 +4,10 @@
 command tree shows it to them ephemerally. Anything else is a bug or an outage and is logged.
 """
 
+from __future__ import annotations
+
+from typing import Literal
+
 
 class UserError(Exception):
     """A mistake in what the user asked for; the message is shown to them as is."""
@@ -15,6 +19,22 @@ class InvalidPaperId(UserError):
 
 class SourceError(Exception):
     """The paper source answered something unusable or could not be reached."""
+
+
+class DeliveryFailed(Exception):
+    """A send that did not happen. `kind` decides what the outbox does next; `status` is
+    Discord's HTTP status, when it answered."""
+
+    def __init__(
+        self,
+        kind: Literal["forbidden", "gone", "retry"],
+        reason: str,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.status = status
 
 
 class StoreUnwritable(UserError):

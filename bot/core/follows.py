@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.clock import Clock, utc_now
 from bot.core.errors import UserError
 from bot.core.matching.why import Verdict
 from bot.core.models import DM_GUILD, Topic
 from bot.core.store.deliveries import DeliveryStore
 from bot.core.store.follows import FollowStore, Held, Person
-from bot.core.topics import AddedTopic, Clock, TopicService, TopicTest, utc_now
+from bot.core.topics import AddedTopic, TopicService, TopicTest
 
 PAUSED_BY_YOU = "paused by you with /follow pause"
 NO_SUCH_FOLLOW = "You have no such follow. `/follow list` shows yours."

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.core.clock import Clock, utc_now
+from bot.core.delivery.planner import next_digest
 from bot.core.errors import UserError
 from bot.core.models import DM_GUILD, RECOMMENDED, NewDelivery, Paper
 from bot.core.recommend import MIN_SAVED, Recommendation, recommend
@@ -16,15 +18,12 @@ from bot.core.store.deliveries import DeliveryStore
 from bot.core.store.follows import FollowStore
 from bot.core.store.foryou import Digest, ForYouStore
 from bot.core.store.saved import SavedStore
-from bot.core.topics import next_digest
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 30
 MAX_SHOWN = 50  # 10 pages of 5
 DIGEST_SIZE = 10
 DIGEST_DAYS = 7
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +33,6 @@ class ForYou:
     days: int
     considered: int  # recent papers looked at
     list_name: str | None
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ForYouService:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from bot.core.clock import Clock, utc_now
 from bot.core.errors import UserError
 from bot.core.export import Format, export
 from bot.core.matching.text import inert
@@ -17,8 +16,6 @@ MAX_NAME = 50
 MAX_NOTE = 1000
 PAGE = 10
 
-Clock = Callable[[], datetime]
-
 
 @dataclass(frozen=True, slots=True)
 class SavedPage:
@@ -27,10 +24,6 @@ class SavedPage:
     page: int
     pages: int
     total: int
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def list_name(raw: str | None) -> str:

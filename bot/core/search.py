@@ -12,14 +12,14 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Literal, Protocol
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.core.clock import Clock, utc_now
 from bot.core.errors import SourceError, UserError
 from bot.core.matching.query import Any_, Group, Node, Not, Phrase, Term, parse
 from bot.core.matching.text import fold
@@ -37,8 +37,6 @@ CANDIDATES = 200
 FEW = 5
 TITLE_CACHE_SECONDS = 60.0
 VOCABULARY_SECONDS = 600.0
-
-Clock = Callable[[], datetime]
 
 
 class RemoteSearch(Protocol):
@@ -150,10 +148,6 @@ def _positive_words(node: Node) -> list[str]:
 
 def _newest(paper: Paper) -> float:
     return paper.dated.timestamp() if paper.dated else 0.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SearchService:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot import __version__
 from bot.core.models import OutboxSummary, PollRecord
 from bot.core.store.fleet import Member
 from bot.core.store.health import StoreHealth
@@ -51,7 +50,10 @@ class StatusSource:
         outbox: OutboxStatus,
         health: StoreHealth | None = None,
         fleet: Callable[[], Awaitable[list[Member]]] | None = None,
+        *,
+        version: str,
     ) -> None:
+        self._version = version
         self._fleet = fleet
         self._outbox = outbox
         self._health = health
@@ -64,7 +66,7 @@ class StatusSource:
         """The bot's status; paused channels are those of `guild_id` only (none in a DM)."""
         polls = {p.feed: p for p in await self._store.latest_polls()}
         return BotStatus(
-            version=__version__,
+            version=self._version,
             uptime=now - self._started_at,
             feeds=self._feeds,
             last_polls=tuple(polls[f] for f in self._feeds if f in polls),

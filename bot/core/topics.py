@@ -1,26 +1,26 @@
-"""Channel topics: subscribe, list, remove, resume, test; and turning new papers into deliveries."""
+"""Channel topics: the /topic commands (add, list, edit, remove, resume, test, why).
+
+Matching a poll's papers against every topic is the planner's (`delivery/planner.py`); this
+service tells it whenever topics change.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 
+from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import Report
-from bot.core.delivery.ingest import ingest
+from bot.core.delivery.planner import Planner
 from bot.core.errors import UserError
 from bot.core.matching.explain import evidence, explain, match_share
-from bot.core.matching.index import TopicIndex
 from bot.core.matching.judge import doc_of, matches
-from bot.core.matching.query import Node, Query, QueryError, parse
-from bot.core.matching.vocabulary import Vocabulary
+from bot.core.matching.query import Query, parse
+from bot.core.matching.vocabulary import VocabularyCache
 from bot.core.matching.why import Verdict, verdict
-from bot.core.models import IngestResult, NewDelivery, Paper, Topic
+from bot.core.models import NewDelivery, Paper, Topic
 from bot.core.store import Store
 from bot.core.store.deliveries import DeliveryStore
 from bot.core.store.topics import TopicStore
@@ -29,22 +29,10 @@ log = logging.getLogger(__name__)
 
 RECENT = timedelta(days=7)
 MAX_BACKFILL = 10
-VOCABULARY_SECONDS = 600.0
 
-Clock = Callable[[], datetime]
 FindPaper = Callable[[str], Awaitable[Paper]]
 MayManage = Callable[[int], bool]  # whether the person may manage the channel with this id
 NO_SUCH_TOPIC = "There is no such topic in this server. Pick one from the list."
-
-
-class WordCounts(Protocol):
-    """How many papers the store holds, and how many use each word (the search index's)."""
-
-    async def word_documents(self) -> tuple[int, list[tuple[str, int]]]: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,67 +63,17 @@ class TopicTest:
     recent_total: int
 
 
-def next_digest(now: datetime, hour: int) -> datetime:
-    """The next time the clock shows `hour`:00 UTC, strictly after `now`."""
-    today = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return today if today > now else today + timedelta(days=1)
-
-
-def plan_deliveries(
-    papers: Sequence[Paper],
-    topics: dict[int, Topic],
-    index: TopicIndex[int],
-    now: datetime,
-    vocabulary: Vocabulary | None = None,
-) -> list[NewDelivery]:
-    """The deliveries new papers owe: one per (channel, paper), naming every topic that matched.
-
-    A paper is new to a topic when paperbot first saw it after the topic was created; with
-    `min_upvotes`, it is owed once its upvotes reach the threshold (papers are re-checked
-    while they stay in the feeds). A digest topic's papers wait for its hour, unless another
-    topic of the same channel wants them at once.
-    """
-    owed: dict[tuple[int, str], list[Topic]] = {}
-    for paper in papers:
-        for topic_id in index.match(doc_of(paper, vocabulary=vocabulary)):
-            topic = topics[topic_id]
-            if paper.first_seen is not None and not topic.owes(paper.first_seen):
-                continue
-            if paper.upvotes < topic.min_upvotes:
-                continue
-            owed.setdefault((topic.channel_id, paper.id), []).append(topic)
-    return [
-        _delivery(channel_id, paper_id, found, now)
-        for (channel_id, paper_id), found in owed.items()
-    ]
-
-
-def _delivery(channel_id: int, paper_id: str, topics: list[Topic], now: datetime) -> NewDelivery:
-    hours = [t.digest_hour for t in topics]
-    if any(h is None for h in hours):
-        due, digest = now, False
-    else:
-        due, digest = min(next_digest(now, h) for h in hours if h is not None), True
-    return NewDelivery(
-        guild_id=topics[0].guild_id,
-        channel_id=channel_id,
-        paper_id=paper_id,
-        topic_ids=tuple(t.id for t in topics),
-        due_at=due,
-        digest=digest,
-    )
-
-
 class TopicService:
-    """What the /topic commands and the poller need, over the store."""
+    """What the /topic commands need, over the store."""
 
     def __init__(
         self,
         store: Store,
         topics: TopicStore,
         deliveries: DeliveryStore,
+        planner: Planner,
+        vocabulary: VocabularyCache,
         *,
-        words: WordCounts | None = None,
         find_paper: FindPaper | None = None,
         on_queued: Callable[[], None] = lambda: None,
         clock: Clock = utc_now,
@@ -145,18 +83,11 @@ class TopicService:
         self._store = store
         self._topics = topics
         self._deliveries = deliveries
-        self._words = words
+        self._planner = planner  # told of every change to topics
+        self._vocabulary = vocabulary
         self._find_paper = find_paper
         self._on_queued = on_queued
         self._clock = clock
-        self._vocabulary: Vocabulary | None = None
-        self._vocabulary_at = -VOCABULARY_SECONDS
-        self._vocabulary_lock = asyncio.Lock()
-        self._index: tuple[TopicIndex[int], dict[int, Topic]] | None = None
-        self._index_version = -1
-        self._index_lock = asyncio.Lock()
-        # Bumped by every topic change, so that an index built meanwhile is not kept.
-        self._generation = 0
 
     # -- commands --------------------------------------------------------------------------------
 
@@ -191,9 +122,9 @@ class TopicService:
             thread=thread,
             forum=forum,
         )
-        self._invalidate()
+        self._planner.topics_changed()
         recent = await self._store.recent_papers(now - RECENT)
-        vocabulary = await self.vocabulary()
+        vocabulary = await self._vocabulary.current()
         hits = [p for p in recent if matches(query.tree, doc_of(p, vocabulary=vocabulary))]
         backfilled = 0
         if backfill:
@@ -238,7 +169,7 @@ class TopicService:
         removed = await self._topics.remove_topic(guild_id, topic_id)
         if removed is None:
             raise UserError(NO_SUCH_TOPIC)
-        self._invalidate()
+        self._planner.topics_changed()
         return removed
 
     async def edit(
@@ -283,7 +214,7 @@ class TopicService:
             thread=topic.thread if thread is None else thread,
             now=self._clock(),
         )
-        self._invalidate()
+        self._planner.topics_changed()
         return edited, query
 
     async def resume(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
@@ -302,14 +233,14 @@ class TopicService:
         seen during it are not owed (a pause saves nothing up). False if it was not paused."""
         if not await self._topics.resume_follows(channel_id, self._clock()):
             return False
-        self._invalidate()
+        self._planner.topics_changed()
         self._on_queued()
         return True
 
     async def test(self, text: str, *, near: int = 3) -> TopicTest:
         query = parse(text)
         recent = await self._store.recent_papers(self._clock() - RECENT)
-        vocabulary = await self.vocabulary()
+        vocabulary = await self._vocabulary.current()
         hits: list[Hit] = []
         misses: list[tuple[float, Paper, list[str]]] = []
         for paper in recent:
@@ -344,7 +275,7 @@ class TopicService:
         if self._find_paper is None:
             raise UserError("Looking papers up is not available here.")
         found = await self._find_paper(paper)
-        doc = doc_of(found, vocabulary=await self.vocabulary())
+        doc = doc_of(found, vocabulary=await self._vocabulary.current())
         record = None
         if channel_id is not None:
             record = await self._deliveries.delivery_record(channel_id, found.id)
@@ -354,17 +285,6 @@ class TopicService:
             verdict(found, q, doc, topic=topic, record=record, in_channel=bool(channel_topics))
             for q, topic in asked
         ]
-
-    async def vocabulary(self) -> Vocabulary:
-        """English and the stored papers' words, refreshed every ten minutes."""
-        async with self._vocabulary_lock:
-            if self._vocabulary is None or (
-                time.monotonic() - self._vocabulary_at > VOCABULARY_SECONDS
-            ):
-                total, counts = await self._words.word_documents() if self._words else (0, [])
-                self._vocabulary = await asyncio.to_thread(Vocabulary.of_counts, total, counts)
-                self._vocabulary_at = time.monotonic()
-            return self._vocabulary
 
     async def topic_choices(
         self, guild_id: int, channel_id: int, typed: str, *, only_channel: int | None = None
@@ -377,77 +297,9 @@ class TopicService:
         chosen.sort(key=lambda t: (t.channel_id != channel_id, t.id))
         return chosen[:25]
 
-    # -- ingest ----------------------------------------------------------------------------------
-
-    async def ingest(self, papers: Sequence[Paper], now: datetime) -> IngestResult:
-        """Store a poll's papers and queue what they owe, in one transaction."""
-        index, topics = await self._current_index()
-        vocabulary = await self.vocabulary()
-        result = await ingest(
-            self._store,
-            papers,
-            now,
-            lambda stored: plan_deliveries(stored, topics, index, now, vocabulary),
-        )
-        self._on_queued()
-        return result
-
     def forgot_topics(self) -> None:
         """Topics were deleted behind this service's back (a person's data erased)."""
-        self._invalidate()
-
-    def _invalidate(self) -> None:
-        self._index = None
-        self._generation += 1
-
-    async def _current_index(self) -> tuple[TopicIndex[int], dict[int, Topic]]:
-        async with self._index_lock:
-            # Another process may have changed topics since (one read per poll).
-            version = await self._topics.version()
-            if self._index is not None and version == self._index_version:
-                return self._index
-            generation = self._generation
-            topics = {t.id: t for t in await self._topics.all_topics()}
-            # Seconds of CPU at 100,000 topics: built in a worker thread, so that the bot keeps
-            # answering interactions and heartbeats meanwhile (bench/loop_lag.py).
-            index = await asyncio.to_thread(build_index, topics.values())
-            if generation == self._generation:
-                self._index, self._index_version = (index, topics), version
-            return index, topics
-
-
-def build_index(topics: Iterable[Topic]) -> TopicIndex[int]:
-    """The index of `topics`, built without pausing the rest of the process.
-
-    At 100,000 topics the build allocates millions of objects, and Python's cyclic garbage
-    collector, scanning the growing heap again and again, held the GIL for up to half a second
-    at a time: the event loop stalled although the build ran in a thread. So the collector is
-    off during the build, and what is alive then, the index included, is frozen (moved out of
-    the collector's sight) until the next build. An index holds no reference cycles (a unit
-    test checks), so when it is replaced, reference counting frees it, frozen or not.
-    """
-    # What the previous build froze and has died since (cycles included) is collected first;
-    # the previous index itself is gone already (see `_invalidate`), so this pass is short.
-    gc.unfreeze()
-    gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        index = TopicIndex(_parsed(topics))
-        gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
-    return index
-
-
-def _parsed(topics: Iterable[Topic]) -> Iterator[tuple[int, Node]]:
-    for topic in topics:
-        try:
-            yield topic.id, parse(topic.query).tree
-        except QueryError:
-            # Stored under an older version of the language; it cannot match until re-added.
-            log.warning("topic %d has a query this version cannot read: %r", topic.id, topic.query)
+        self._planner.topics_changed()
 
 
 def _same_query(query: Query, topics: list[Topic]) -> Topic | None:

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.core.delivery.outbox import DeliveryFailed
+from bot.core.errors import DeliveryFailed
 from bot.transport.refusals import delivery_failures
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import aiohttp
 import discord
 
-from bot.core.delivery.outbox import DeliveryFailed
+from bot.core.errors import DeliveryFailed
 
 
 @contextmanager
@@ -22,12 +22,16 @@ def delivery_failures(
         yield
     except discord.Forbidden as exc:
         if codes and exc.code in codes:
-            raise DeliveryFailed("forbidden", codes[exc.code]) from exc
+            raise DeliveryFailed("forbidden", codes[exc.code], exc.status) from exc
         text = exc.text or "Missing Access"
-        raise DeliveryFailed("forbidden", refused.format(text=text)) from exc
+        raise DeliveryFailed("forbidden", refused.format(text=text), exc.status) from exc
     except discord.NotFound as exc:
-        raise DeliveryFailed("gone", gone.format(text=exc.text or "Unknown Channel")) from exc
+        raise DeliveryFailed(
+            "gone", gone.format(text=exc.text or "Unknown Channel"), exc.status
+        ) from exc
     except discord.HTTPException as exc:
-        raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
+        raise DeliveryFailed(
+            "retry", f"Discord answered {exc.status}: {exc.text}", exc.status
+        ) from exc
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise DeliveryFailed("retry", f"could not reach Discord: {exc!r}") from exc

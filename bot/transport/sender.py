@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 import discord
 
-from bot.core.delivery.outbox import DeliveryFailed, ForumPost
+from bot.core.delivery.outbox import ForumPost
+from bot.core.errors import DeliveryFailed
 from bot.core.models import Paper
 from bot.transport.forums import ForumPoster
 from bot.transport.refusals import delivery_failures
@@ -24,6 +25,7 @@ CHANNEL_REFUSED = (
     "Messages and Embed Links, then /topic resume."
 )
 CHANNEL_GONE = "The channel no longer exists (404: {text})."
+LINE_REFUSED = "Discord refused to let the bot post here (403: {text})."
 CANNOT_MESSAGE_USER = 50007  # DMs closed to the bot, or no server shared with it
 DM_REFUSED = (
     "Discord refused to deliver paperbot's DMs to you (50007): your DMs are closed to it, or "
@@ -133,9 +135,10 @@ class DiscordTransport:
             raise DeliveryFailed("retry", f"Discord answered {exc.status}: {exc.text}") from exc
 
     async def post_line(self, channel_id: int, text: str) -> None:
-        """One plain line (the admin log), mentioning no one; raises when Discord refuses."""
+        """One plain line (the admin log), mentioning no one; `DeliveryFailed` when refused."""
         channel = self._client.get_partial_messageable(channel_id)
-        await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        with delivery_failures(refused=LINE_REFUSED, gone=CHANNEL_GONE):
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
 
     async def _send(
         self,

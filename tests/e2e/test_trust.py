@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import TOKEN_REJECTED
-from bot.client import APOLOGY
+from bot.client import APOLOGY, TOKEN_REJECTED
 from tests.conftest import BACKENDS
 from tests.disks import SmallDisk, small_disk
 from tests.e2e.conftest import BotProcess, RunningBot, bot_settings, eventually, seed_topics

@@ -10,6 +10,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.core.delivery.fleet import FLEET_CHANNEL, Fleet, describe_shards
+from bot.core.delivery.ingest import Ingest
+from bot.core.delivery.planner import Planner
+from bot.core.matching.vocabulary import VocabularyCache
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
 from bot.core.store.deliveries import DeliveryStore
@@ -118,16 +121,19 @@ async def test_heartbeats_count_the_living_and_share_the_rate(store: Store) -> N
     now = [T0]
     shares: list[int] = []
     async with other_process(store) as second:
-        a = Fleet(store, shards="0-1 of 4", clock=lambda: now[0], on_size=shares.append)
+        a = Fleet(store, shards="0-1 of 4", clock=lambda: now[0])
         b = Fleet(second, shards="2-3 of 4", clock=lambda: now[0])
         b.process += ":b"  # two processes of one test share a pid
         await a.beat()
+        shares.append(a.size)  # what the outbox divides the send rate by
         await b.beat()
         await a.beat()
+        shares.append(a.size)
         assert shares == [1, 2]
         assert [m.shards for m in await a.members()] == ["0-1 of 4", "2-3 of 4"]
         now[0] = T0 + timedelta(seconds=a.heartbeat * 4)  # b falls silent; a goes on
         await a.beat()
+        shares.append(a.size)
         assert shares[-1] == 1
         await a.leave()
         assert await b.members() == []
@@ -181,15 +187,25 @@ async def test_a_joining_process_tells_the_others_to_count_again(store: Store) -
 async def test_a_topic_added_on_one_process_is_matched_by_the_one_that_polls(
     store: Store,
 ) -> None:
+    def planner(on: Store) -> Planner:
+        return Planner(TopicStore(on), VocabularyCache(None))
+
     def service(on: Store) -> TopicService:
-        return TopicService(on, TopicStore(on), DeliveryStore(on), clock=lambda: T0)
+        return TopicService(
+            on,
+            TopicStore(on),
+            DeliveryStore(on),
+            planner(on),
+            VocabularyCache(None),
+            clock=lambda: T0,
+        )
 
     async with other_process(store) as second:
-        poller, commands = service(store), service(second)
-        await poller.ingest([Paper(id="2611.00001", title="Warm-up")], T0)  # builds its index
+        poller, commands = Ingest(store, planner(store)), service(second)
+        await poller([Paper(id="2611.00001", title="Warm-up")], T0)  # builds its index
         await commands.add(guild_id=1, channel_id=7, user_id=3, text="protein folding")
         later = T0 + timedelta(minutes=5)
         paper = Paper(id="2611.00002", title="Protein folding at scale", first_seen=later)
-        await poller.ingest([paper], later)
+        await poller([paper], later)
         owed = await DeliveryStore(store).due_deliveries(later)
         assert [(d.channel_id, d.paper.id) for d in owed] == [(7, "2611.00002")]

@@ -30,7 +30,9 @@ def client(
     session: aiohttp.ClientSession, fake: FakeHF, sleep: RecordedSleep, **policy: float
 ) -> HFSource:
     options = {"attempts": 4, "base_delay": 0.5, "timeout": 2.0, **policy}
-    return HFSource(session, fake.url, policy=RetryPolicy(**options), sleep=sleep)  # type: ignore[arg-type]
+    return HFSource(
+        session, fake.url, version=__version__, policy=RetryPolicy(**options), sleep=sleep
+    )  # type: ignore[arg-type]
 
 
 async def test_daily_follows_link_pages(session: aiohttp.ClientSession, fake_hf: FakeHF) -> None:
@@ -139,7 +141,9 @@ async def test_sends_a_user_agent_naming_paperbot(session: aiohttp.ClientSession
     await site.start()
     try:
         port = runner.addresses[0][1]
-        await HFSource(session, f"http://127.0.0.1:{port}").daily(sort="trending")
+        await HFSource(session, f"http://127.0.0.1:{port}", version=__version__).daily(
+            sort="trending"
+        )
     finally:
         await runner.cleanup()
     assert seen == [f"paperbot/{__version__} (+self-hosted Discord bot; aiohttp)"]

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.delivery.outbox import (
+    BATCH_CHANNELS,
     MAX_ATTEMPTS,
-    DeliveryFailed,
     ForumPost,
     Outbox,
     Pace,
     nonce_for,
 )
+from bot.core.errors import DeliveryFailed
 from bot.core.models import NewDelivery, Paper
 from bot.core.store import Store
 from bot.core.store.deliveries import DeliveryStore
@@ -326,3 +327,23 @@ async def test_a_pause_and_a_give_up_are_each_reported_once_to_the_servers_log(
         ),
         (1, f"Gave up on 1 paper for <#20> after {MAX_ATTEMPTS} attempts: Discord answered 400"),
     ]
+
+
+async def test_in_a_fleet_each_outbox_takes_its_share_of_a_batchs_channels(
+    topics: DeliveryStore,
+) -> None:
+    owed = [
+        NewDelivery(1, channel, "2611.00001", (topic,), T0, False)
+        for channel, topic in ((10, 1), (20, 2))
+    ]
+    await topics.queue(owed, T0)
+    transport = FakeTransport()
+    # As many processes as a batch has channels: each batch serves one channel, the others
+    # find the rest.
+    outbox = Outbox(
+        topics, transport, processes=lambda: BATCH_CHANNELS, clock=Clock(), sleep=no_sleep
+    )
+    assert await outbox.drain() == 1
+    assert [c for c, _paper, _topics in transport.cards] == [10]
+    assert await outbox.drain() == 1
+    assert [c for c, _paper, _topics in transport.cards] == [10, 20]

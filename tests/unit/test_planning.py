@@ -6,11 +6,11 @@ import gc
 import weakref
 from datetime import UTC, datetime, timedelta
 
+from bot.core.delivery.planner import build_index, next_digest, plan_deliveries
 from bot.core.matching.index import TopicIndex
 from bot.core.matching.judge import doc_of
 from bot.core.matching.query import parse
 from bot.core.models import Paper, Topic
-from bot.core.topics import build_index, next_digest, plan_deliveries
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
+from bot import __version__
 from bot.core.delivery.poller import Poller
 from bot.core.hf.source import HFSource, RetryPolicy
 from bot.core.store import Store
@@ -19,7 +20,13 @@ async def no_sleep(_: float) -> None:
 @pytest.fixture
 async def source(fake_hf: FakeHF) -> AsyncIterator[HFSource]:
     async with aiohttp.ClientSession() as session:
-        yield HFSource(session, fake_hf.url, policy=RetryPolicy(attempts=2), sleep=no_sleep)
+        yield HFSource(
+            session,
+            fake_hf.url,
+            version=__version__,
+            policy=RetryPolicy(attempts=2),
+            sleep=no_sleep,
+        )
 
 
 def poller(source: HFSource, store: Store, feeds: tuple[str, ...]) -> Poller:

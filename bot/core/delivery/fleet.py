@@ -5,7 +5,8 @@
 - Exactly one process polls Hugging Face: the holder of an advisory lock, kept on a connection
   of its own. When that process dies its connection closes, the server frees the lock, and the
   next process to try (each tries at every poll) takes over within one poll interval.
-- The global send rate is shared: each process sends at `rate / living processes`.
+- The global send rate is shared: each process sends at `rate / living processes` (`size`,
+  which the outbox reads).
 - IDENTIFYs respect Discord's `max_concurrency` across processes: one per bucket
   (`shard_id % max_concurrency`) per 5 s, through an advisory lock held 5 s.
 
@@ -17,9 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from bot.core.clock import Clock, utc_now
 from bot.core.store import Store
 from bot.core.store.fleet import FleetStore, Member
 
@@ -52,15 +53,13 @@ class Fleet:
         shards: str = "all",
         heartbeat: float = HEARTBEAT_SECONDS,
         identify_seconds: float = IDENTIFY_SECONDS,
-        on_size: Callable[[int], None] = lambda n: None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._fleet = FleetStore(store)
         self._clock = clock
         self.heartbeat = heartbeat
         self.identify_seconds = identify_seconds
-        self._on_size = on_size
         self.started_at = clock()
         self.host = socket.gethostname()
         self.pid = os.getpid()
@@ -94,7 +93,6 @@ class Fleet:
         if size != self.size:
             log.info("the fleet now has %d processes; each sends at 1/%d of the rate", size, size)
         self.size = size
-        self._on_size(size)
 
     async def members(self) -> list[Member]:
         return await self._fleet.members(self._clock() - self._silence())

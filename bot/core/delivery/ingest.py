@@ -1,5 +1,8 @@
 """One poll's unit of work, top to bottom: store the papers, plan what they owe, queue it.
 
+The poller hands each feed's papers to `Ingest`; it asks the planner for the plan, stores the
+papers and the deliveries planned from them as stored, and wakes the outbox.
+
 The plan (matching every stored paper against every topic) is CPU work, seconds for a large
 poll at 100,000 topics: a worker thread does it, so the event loop goes on meanwhile. The first
 chunk of deliveries goes in the papers' transaction; a poll that owes more (a million rows at
@@ -14,14 +17,13 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot.core.models import IngestResult, NewDelivery, Paper
+from bot.core.delivery.planner import Plan, Planner
+from bot.core.models import IngestResult, Paper
 from bot.core.store import Store
 from bot.core.store.deliveries import delivery_rows, insert_delivery_rows
 from bot.core.store.papers import papers_in, upsert_papers_in
 
 OUTBOX_CHANNEL = "paperbot_outbox"  # notified when deliveries were queued
-
-Plan = Callable[[Sequence[Paper]], Sequence[NewDelivery]]
 
 
 async def ingest(store: Store, papers: Sequence[Paper], now: datetime, plan: Plan) -> IngestResult:
@@ -39,3 +41,21 @@ async def ingest(store: Store, papers: Sequence[Paper], now: datetime, plan: Pla
     if rows:
         await store.db.notify(OUTBOX_CHANNEL)  # the other processes' outboxes look now
     return IngestResult(seen=len(batch), new=len(new))
+
+
+class Ingest:
+    """What the poller calls with each feed's papers: store them, queue what they owe."""
+
+    def __init__(
+        self, store: Store, planner: Planner, on_queued: Callable[[], None] = lambda: None
+    ) -> None:
+        self._store = store
+        self._planner = planner
+        self._on_queued = on_queued  # the outbox's wake-up
+
+    async def __call__(self, papers: Sequence[Paper], now: datetime) -> IngestResult:
+        """Store a poll's papers and queue what they owe, in one transaction."""
+        plan = await self._planner.prepare(now)
+        result = await ingest(self._store, papers, now, plan)
+        self._on_queued()
+        return result

@@ -28,11 +28,12 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import Report
-from bot.core.errors import StoreUnwritable
+from bot.core.errors import DeliveryFailed, StoreUnwritable
 from bot.core.models import DM_GUILD, Delivery, Paper
 
 log = logging.getLogger(__name__)
@@ -49,18 +50,8 @@ ERROR_PAUSE = 5.0
 STORE_RETRY_FIRST = 1.0  # then doubling while the store stays unwritable
 STORE_RETRY_MAX = 30.0
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 Entry = tuple[Paper, Sequence[str]]  # a paper and the topics of the channel it matched
-
-
-class DeliveryFailed(Exception):
-    """A send that did not happen. `kind` decides what the outbox does next."""
-
-    def __init__(self, kind: Literal["forbidden", "gone", "retry"], reason: str) -> None:
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +176,6 @@ def messages(due: Sequence[Delivery]) -> dict[int, list[Message]]:
     return planned
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Throttle:
     """One pace for every sender at once: sends start at least `1 / rate` seconds apart."""
 
@@ -208,12 +195,36 @@ class Throttle:
             await self._sleep(slot - now)
 
 
+class Wakeup:
+    """Something was queued: any service calls it, and the outbox, waiting between batches,
+    looks at once rather than at its next timer. Built first, handed to both."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def __call__(self) -> None:
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    async def wait(self, seconds: float) -> None:
+        """Until woken, or `seconds` at most."""
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a cancellation
+        # that arrives as the wait ends, and the loop would then outlive shutdown.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._event.wait()
+
+
 class Outbox:
     def __init__(
         self,
         store: OutboxStore,
         transport: Transport,
         *,
+        wake: Wakeup | None = None,
+        processes: Callable[[], int] = lambda: 1,
         pace: Pace | None = None,
         clock: Clock = utc_now,
         sleep: Sleep = asyncio.sleep,
@@ -226,17 +237,13 @@ class Outbox:
         self._clock = clock
         self._sleep = sleep
         self._throttle = Throttle(self._pace.per_second, sleep)
-        self._wake = asyncio.Event()
+        self._wake = wake or Wakeup()
+        # How many processes share the fleet's sending (the fleet counts them at each beat).
+        self._processes = processes
         # Sent, but the store could not record it yet: delivery ids → Discord's message id.
         self._unrecorded: dict[tuple[int, ...], int] = {}
         self._store_retry = STORE_RETRY_FIRST
-        self._idle_wait = IDLE_WAIT
-        self._channels = BATCH_CHANNELS
         self._started = clock()  # deliveries queued before this may have been sent by the dead
-
-    def wake(self) -> None:
-        """Something was queued: look at the outbox now rather than at the next timer."""
-        self._wake.set()
 
     async def run(self) -> None:
         """Drain forever (until cancelled). An unexpected error is logged, never fatal."""
@@ -259,15 +266,12 @@ class Outbox:
             await self._idle()
 
     async def _idle(self) -> None:
-        wait = self._idle_wait
+        # In a fleet, another process may have queued: look again soon.
+        wait = IDLE_WAIT if self._processes() <= 1 else FLEET_IDLE_WAIT
         due = await self._store.next_due(self._clock())
         if due is not None:
             wait = min(wait, max((due - self._clock()).total_seconds(), 0.05))
-        # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a cancellation
-        # that arrives as the wait ends, and the loop would then outlive shutdown.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(wait):
-                await self._wake.wait()
+        await self._wake.wait(wait)
 
     async def drain(self) -> int:
         """Send one batch of due deliveries; returns how many messages went out.
@@ -275,7 +279,8 @@ class Outbox:
         Raises `StoreUnwritable` while the store cannot record what was sent.
         """
         await self._record_unrecorded()
-        planned = messages(await self._store.due_deliveries(self._clock(), self._channels))
+        channels = self._share()
+        planned = messages(await self._store.due_deliveries(self._clock(), channels))
         senders = asyncio.Semaphore(SENDERS)
         stopped: list[StoreUnwritable] = []
         sent = 0
@@ -311,12 +316,12 @@ class Outbox:
             raise stopped[0]
         return sent
 
-    def share(self, processes: int) -> None:
-        """Send at `PAPERBOT_SEND_RATE / processes`: the fleet shares one global limit."""
-        self._throttle.set_rate(self._pace.per_second / max(processes, 1))
-        self._idle_wait = IDLE_WAIT if processes <= 1 else FLEET_IDLE_WAIT
-        # Each process takes its share of a batch's channels, so that the others find work.
-        self._channels = max(1, BATCH_CHANNELS // max(processes, 1))
+    def _share(self) -> int:
+        """Send at `PAPERBOT_SEND_RATE / processes`, the fleet sharing one global limit; returns
+        this process's share of a batch's channels, so that the others find work."""
+        processes = max(self._processes(), 1)
+        self._throttle.set_rate(self._pace.per_second / processes)
+        return max(1, BATCH_CHANNELS // processes)
 
     async def _record_unrecorded(self) -> None:
         for ids, message_id in list(self._unrecorded.items()):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import Report
 from bot.core.errors import SourceError, StoreUnwritable
 from bot.core.hf.source import daily_dates
@@ -22,7 +23,6 @@ UNREACHABLE_AFTER = timedelta(hours=1)  # how long every feed fails before admin
 STORE_RETRY_FIRST = timedelta(seconds=2)  # then doubling while the store stays unwritable
 STORE_RETRY_MAX = timedelta(minutes=10)
 
-Clock = Callable[[], datetime]
 Ingest = Callable[[Sequence[Paper], datetime], Awaitable[IngestResult]]
 
 
@@ -36,10 +36,6 @@ class PaperSource(Protocol):
 
 class PollLog(Protocol):
     async def record_poll(self, record: PollRecord) -> None: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Poller:

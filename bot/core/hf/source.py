@@ -14,14 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from bot import __version__
+from bot.core.clock import utc_now
 from bot.core.errors import SourceError
 from bot.core.hf.parser import parse_body, parse_paper_body
 from bot.core.models import Paper
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"paperbot/{__version__} (+self-hosted Discord bot; aiohttp)"
 MAX_PAGES = 20
 _RATELIMIT_RESET = re.compile(r"(?:^|[;,\s])t=(\d+)")
 
@@ -51,11 +50,13 @@ class HFSource:
         session: aiohttp.ClientSession,
         endpoint: str,
         *,
+        version: str,
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._session = session
         self._endpoint = endpoint.rstrip("/")
+        self._user_agent = user_agent(version)
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
 
@@ -116,7 +117,7 @@ class HFSource:
             wait: float | None = None
             try:
                 async with self._session.get(
-                    url, params=params, timeout=timeout, headers={"User-Agent": USER_AGENT}
+                    url, params=params, timeout=timeout, headers={"User-Agent": self._user_agent}
                 ) as resp:
                     body = await resp.read()
                     response = _Response(resp.status, body, dict(resp.headers))
@@ -158,6 +159,11 @@ class HFSource:
             raise SourceError(f"Hugging Face {what} answered HTTP {response.status}")
 
 
+def user_agent(version: str) -> str:
+    """How paperbot introduces itself to an API: its name, version and what it is."""
+    return f"paperbot/{version} (+self-hosted Discord bot; aiohttp)"
+
+
 def _describe_exception(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "timed out"
@@ -179,7 +185,7 @@ def _server_wait(headers: Mapping[str, str]) -> float | None:
         if when is not None:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=UTC)
-            return max(float((when - datetime.now(UTC)).total_seconds()), 0.0)
+            return max(float((when - utc_now()).total_seconds()), 0.0)
     reset = lowered.get("ratelimit-reset")
     if reset and reset.strip().isdigit():
         return float(reset.strip())

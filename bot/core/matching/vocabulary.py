@@ -13,11 +13,14 @@ trusted over `MIN_CORPUS` papers or more; below that no word counts as common.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
+import time
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
 from bot.core.matching.text import family, words
 
@@ -81,3 +84,35 @@ class Vocabulary:
             else {}
         )
         return cls(corpus, shares)
+
+
+REFRESH_SECONDS = (
+    600.0  # how long a vocabulary of the stored papers is used before it is read again
+)
+
+
+class WordCounts(Protocol):
+    """How many papers the store holds, and how many use each word (the search index's)."""
+
+    async def word_documents(self) -> tuple[int, list[tuple[str, int]]]: ...
+
+
+class VocabularyCache:
+    """English and the stored papers' words, read again every `refresh` seconds; one cache
+    serves the planner and the commands that explain its verdicts."""
+
+    def __init__(self, words: WordCounts | None, refresh: float = REFRESH_SECONDS) -> None:
+        self._words = words
+        self._refresh = refresh
+        self._vocabulary: Vocabulary | None = None
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> Vocabulary:
+        async with self._lock:
+            stale = time.monotonic() - self._read_at > self._refresh
+            if self._vocabulary is None or stale:
+                total, counts = await self._words.word_documents() if self._words else (0, [])
+                self._vocabulary = await asyncio.to_thread(Vocabulary.of_counts, total, counts)
+                self._read_at = time.monotonic()
+            return self._vocabulary

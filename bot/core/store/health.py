@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
+
+from bot.core.clock import Clock, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ def unwritable_reason(error: sqlite3.Error) -> str | None:
 
 
 class StoreHealth:
-    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, clock: Clock = utc_now) -> None:
         self._clock = clock
         self.problem: str | None = None
         self.since: datetime | None = None
