@@ -33,7 +33,7 @@ import discord  # noqa: E402
 from bot.app import point_discord_at  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core.delivery.outbox import Outbox, Pace, Throttle, nonce_for  # noqa: E402
-from bot.core.models import NewDelivery, Paper  # noqa: E402
+from bot.core.models import NewDelivery, Paper, TopicOptions  # noqa: E402
 from bot.core.store import Store  # noqa: E402
 from bot.core.store.deliveries import DeliveryStore  # noqa: E402
 from bot.core.store.topics import TopicStore  # noqa: E402
@@ -59,8 +59,7 @@ async def seed(db: Path, channels: list[int], per_channel: int) -> None:
                 channel_id=channel,
                 query="fanout",
                 canonical="fanout",
-                min_upvotes=0,
-                digest_hour=None,
+                options=TopicOptions(),
                 created_by=1,
                 now=T0,
             )

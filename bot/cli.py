@@ -41,9 +41,8 @@ from bot.core.store.copy import CopyRefused, copy_database
 from bot.core.store.database import is_database_url
 from bot.core.store.health import unwritable_reason
 from bot.core.store.sqlite import ProcessLock
+from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
 from bot.logs import setup_logging
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal "
@@ -136,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail(str(exc), EXIT_USAGE)
     setup_logging(settings.log_level, [settings.discord_token, settings.db_password()])
     if args.command == "run":
         if args.shards is not None or args.shard_count is not None:
@@ -146,12 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.shard_count or _text(settings.shard_count),
                 )
             except ConfigError as exc:
-                return _fail(str(exc), EXIT_USAGE)
+                return fail(str(exc), EXIT_USAGE)
             settings = replace(settings, **shards)
         return _run(settings)
     if args.command == "preview":
         if args.explain and not args.topic:
-            return _fail("--explain needs at least one --topic", EXIT_USAGE)
+            return fail("--explain needs at least one --topic", EXIT_USAGE)
         return asyncio.run(
             _preview(settings, args.source, args.limit, args.json, args.topic, args.explain)
         )
@@ -189,7 +188,7 @@ def _join_dashed_values(argv: Sequence[str]) -> list[str]:
 
 def _run(settings: Settings) -> int:
     if not settings.discord_token:
-        return _fail(NO_TOKEN, EXIT_USAGE)
+        return fail(NO_TOKEN, EXIT_USAGE)
     log_settings_warnings(settings)
     from bot.app import run_bot  # imported here so that preview and db never load discord.py
 
@@ -209,11 +208,11 @@ async def _preview(
     except QueryError as exc:
         # The message, then the query with a caret under the problem (no Markdown fences).
         lines = [line for line in str(exc).splitlines() if line != "```"]
-        return _fail("bad --topic: " + "\n  ".join(lines), EXIT_USAGE)
+        return fail("bad --topic: " + "\n  ".join(lines), EXIT_USAGE)
     try:
         papers = await _fetch_preview(settings, source)
     except (SourceError, OSError) as exc:
-        return _fail(f"cannot read {source or settings.hf_endpoint}: {exc}", EXIT_FAILURE)
+        return fail(f"cannot read {source or settings.hf_endpoint}: {exc}", EXIT_FAILURE)
     vocabulary = Vocabulary.of_documents(words(f"{p.title} {p.abstract}") for p in papers)
     if explain_id is not None:
         return _explain(papers, queries, explain_id, vocabulary, as_json)
@@ -250,10 +249,10 @@ def _explain(
     try:
         paper_id = parse_paper_id(wanted)
     except UserError as exc:
-        return _fail(f"bad --explain: {exc}", EXIT_USAGE)
+        return fail(f"bad --explain: {exc}", EXIT_USAGE)
     paper = next((p for p in papers if p.id == paper_id), None)
     if paper is None:
-        return _fail(f"paper {paper_id} is not in the source ({len(papers)} papers)", EXIT_FAILURE)
+        return fail(f"paper {paper_id} is not in the source ({len(papers)} papers)", EXIT_FAILURE)
     doc = doc_of(paper, vocabulary=vocabulary)
     found = [verdict(paper, q, doc) for q in queries]
     if as_json:
@@ -280,9 +279,9 @@ async def _recommend(
     try:
         wanted = list(dict.fromkeys(parse_paper_id(s) for s in saved_ids))
     except UserError as exc:
-        return _fail(f"bad --saved: {exc}", EXIT_USAGE)
+        return fail(f"bad --saved: {exc}", EXIT_USAGE)
     if len(wanted) < MIN_SAVED:
-        return _fail(
+        return fail(
             f"--saved needs {MIN_SAVED} different papers at least (got {len(wanted)}): "
             "fewer say too little about what you read",
             EXIT_USAGE,
@@ -290,7 +289,7 @@ async def _recommend(
     try:
         papers = await _fetch_preview(settings, source)
     except (SourceError, OSError) as exc:
-        return _fail(f"cannot read {source}: {exc}", EXIT_FAILURE)
+        return fail(f"cannot read {source}: {exc}", EXIT_FAILURE)
     found = {p.id: p for p in papers}
     missing = [i for i in wanted if i not in found]
     if missing:  # saved papers are often older than the source: ask Hugging Face for them
@@ -305,9 +304,9 @@ async def _recommend(
                 try:
                     paper = await hf.paper(paper_id)
                 except SourceError as exc:
-                    return _fail(f"cannot look up saved paper {paper_id}: {exc}", EXIT_FAILURE)
+                    return fail(f"cannot look up saved paper {paper_id}: {exc}", EXIT_FAILURE)
                 if paper is None:
-                    return _fail(f"bad --saved: Hugging Face has no paper {paper_id}", EXIT_USAGE)
+                    return fail(f"bad --saved: Hugging Face has no paper {paper_id}", EXIT_USAGE)
                 found[paper_id] = paper
     # Best first: papers like none of the saved ones (score 0) can only come last.
     ranked = [r for r in recommend([found[i] for i in wanted], papers, limit=limit) if r.score > 0]
@@ -376,7 +375,7 @@ async def _migrate(settings: Settings) -> int:
             version = await store.schema_version()
             name = store.name
     except StoreOpenError as exc:
-        return _fail(str(exc), exc.exit_code)
+        return fail(str(exc), exc.exit_code)
     print(f"{name}: schema version {version}")
     return EXIT_OK
 
@@ -384,22 +383,22 @@ async def _migrate(settings: Settings) -> int:
 async def _backup(settings: Settings, destination: Path, force: bool) -> int:
     database = settings.db_path
     if isinstance(database, str):
-        return _fail("paperbot backs up SQLite files; back up PostgreSQL with pg_dump", EXIT_USAGE)
+        return fail("paperbot backs up SQLite files; back up PostgreSQL with pg_dump", EXIT_USAGE)
     if not database.is_file():
-        return _fail(f"no database at {database} (set PAPERBOT_DB)", EXIT_USAGE)
+        return fail(f"no database at {database} (set PAPERBOT_DB)", EXIT_USAGE)
     try:
         check_destination(database, destination, force=force)
         async with await Store.open(database, migrate=False) as store:
             written = await store.backup(destination)
     except BackupRefused as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail(str(exc), EXIT_USAGE)
     except StoreOpenError as exc:
-        return _fail(str(exc), exc.exit_code)
+        return fail(str(exc), exc.exit_code)
     except (OSError, sqlite3.Error) as exc:
         reason = (
             unwritable_reason(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
         )
-        return _fail(f"backup to {destination} failed: {reason}; nothing was written", EXIT_FAILURE)
+        return fail(f"backup to {destination} failed: {reason}; nothing was written", EXIT_FAILURE)
     print(f"backed up {database} to {written}")
     return EXIT_OK
 
@@ -407,11 +406,11 @@ async def _backup(settings: Settings, destination: Path, force: bool) -> int:
 async def _copy(settings: Settings, url: str, force: bool) -> int:
     database = settings.db_path
     if isinstance(database, str):
-        return _fail("PAPERBOT_DB must name the SQLite file to copy from", EXIT_USAGE)
+        return fail("PAPERBOT_DB must name the SQLite file to copy from", EXIT_USAGE)
     if not is_database_url(url):
-        return _fail("--to takes a postgresql://user:password@host:port/dbname URL", EXIT_USAGE)
+        return fail("--to takes a postgresql://user:password@host:port/dbname URL", EXIT_USAGE)
     if not database.is_file():
-        return _fail(f"no database at {database} (set PAPERBOT_DB)", EXIT_USAGE)
+        return fail(f"no database at {database} (set PAPERBOT_DB)", EXIT_USAGE)
     lock = ProcessLock(database)  # the bot must not post while its history is being copied
     try:
         lock.acquire()
@@ -419,9 +418,9 @@ async def _copy(settings: Settings, url: str, force: bool) -> int:
             copied = await copy_database(source, target, force=force)
             name = target.name
     except CopyRefused as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail(str(exc), EXIT_USAGE)
     except StoreOpenError as exc:
-        return _fail(str(exc), exc.exit_code)
+        return fail(str(exc), exc.exit_code)
     finally:
         lock.release()
     print(f"copied {copied.summary()} from {database} to {name}")
@@ -437,8 +436,3 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"paperbot: {message}", file=sys.stderr)
-    return code

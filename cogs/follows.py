@@ -13,24 +13,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import reply_ephemeral
-from bot.core.errors import UserError
 from bot.core.follows import FollowService
+from bot.core.models import TopicOptions
 from bot.ui import follows as follow_replies
-from cogs.topics import answer_test, parse_topic_id
+from cogs.common import answer_test, open_dm, parse_topic_id
 
 Interaction = discord.Interaction[Any]
-
-
-async def open_dm(interaction: Interaction) -> int:
-    """The id of the DM channel between the person and paperbot (Discord keeps one)."""
-    try:
-        dm = await interaction.user.create_dm()
-    except discord.HTTPException as exc:
-        raise UserError(
-            f"Discord would not open a DM between you and paperbot ({exc.status}). "
-            + follow_replies.HOW_TO_FIX
-        ) from exc
-    return dm.id
 
 
 @app_commands.allowed_installs(guilds=True, users=True)
@@ -61,8 +49,7 @@ class FollowsCog(
             user_id=interaction.user.id,
             dm_channel_id=dm,
             text=query,
-            min_upvotes=min_upvotes,
-            digest_hour=digest_hour,
+            options=TopicOptions(min_upvotes=min_upvotes, digest_hour=digest_hour),
         )
         await interaction.followup.send(embed=follow_replies.follow_added(added), ephemeral=True)
 

@@ -12,8 +12,9 @@ from discord.ext import commands
 from bot.core.errors import UserError
 from bot.core.foryou import DEFAULT_DAYS, DIGEST_SIZE, MAX_DAYS, ForYouService
 from bot.ui import library
+from bot.ui.format import page_of
 from bot.ui.views import Pager, SaveFactory
-from cogs.follows import open_dm
+from cogs.common import open_dm
 
 Interaction = discord.Interaction[Any]
 
@@ -66,7 +67,7 @@ class ForYouCog(commands.Cog):
         pages = library.page_count(len(found.recommendations))
 
         async def load(page: int) -> tuple[discord.Embed, Sequence[str], int]:
-            shown = found.recommendations[page * 5 : (page + 1) * 5]
+            shown = page_of(found.recommendations, page)
             return library.foryou_page(found, page), [r.paper.id for r in shown], pages
 
         pager = Pager(interaction.user.id, load, self._save)

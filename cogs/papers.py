@@ -11,17 +11,11 @@ from discord.ext import commands
 
 from bot.core.search import SearchService
 from bot.ui import cards, library
+from bot.ui.format import page_of
 from bot.ui.views import Pager, SaveFactory
+from cogs.common import paper_choices
 
 Interaction = discord.Interaction[Any]
-
-
-async def paper_choices(search: SearchService, current: str) -> list[app_commands.Choice[str]]:
-    found = await search.complete(current)
-    return [
-        app_commands.Choice(name=f"{title[:85]} ({paper_id})"[:100], value=paper_id)
-        for paper_id, title in found
-    ]
 
 
 @app_commands.allowed_installs(guilds=True, users=True)
@@ -53,7 +47,7 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Find 
         pages = library.page_count(len(result.papers))
 
         async def load(page: int) -> tuple[discord.Embed, Sequence[str], int]:
-            shown = result.papers[page * 5 : (page + 1) * 5]
+            shown = page_of(result.papers, page)
             return library.search_page(result, page), [p.id for p in shown], pages
 
         pager = Pager(
@@ -89,7 +83,7 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Find 
         pages = library.page_count(len(papers))
 
         async def load(page: int) -> tuple[discord.Embed, Sequence[str], int]:
-            shown = papers[page * 5 : (page + 1) * 5]
+            shown = page_of(papers, page)
             return library.trending_page(papers, period, page), [p.id for p in shown], pages
 
         pager = Pager(interaction.user.id, load, self._save)

@@ -16,7 +16,7 @@ from bot.core.saved import SavedService
 from bot.core.search import SearchService
 from bot.ui import library
 from bot.ui.views import Confirm, Pager
-from cogs.papers import paper_choices
+from cogs.common import paper_choices
 
 Interaction = discord.Interaction[Any]
 ListName = app_commands.Range[str, 1, 50]

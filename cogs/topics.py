@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -10,18 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import UserError
-from bot.core.matching.why import Verdict
-from bot.core.topics import TopicService, TopicTest
+from bot.core.models import TopicChanges, TopicOptions
+from bot.core.topics import TopicService
 from bot.ui import topics as topic_replies
+from cogs.common import answer_test, parse_topic_id
 
 Interaction = discord.Interaction[Any]
-
-
-def parse_topic_id(value: str) -> int:
-    digits = value.strip().lstrip("#")
-    if not digits.isdigit() or not digits.isascii():
-        raise UserError("Pick a topic from the list (or type its number).")
-    return int(digits)
 
 
 def _may_manage(interaction: Interaction) -> Callable[[int], bool]:
@@ -92,26 +86,6 @@ def _cannot_deliver(interaction: Interaction, channel_id: int, *, thread: bool) 
     return None
 
 
-async def answer_test(
-    interaction: Interaction,
-    query: str | None,
-    paper: str | None,
-    test: Callable[[str], Awaitable[TopicTest]],
-    why: Callable[[], Awaitable[list[Verdict]]],
-) -> None:
-    """/topic test and /follow test: a query tried on recent papers, or a paper explained."""
-    if query is None and paper is None:
-        raise UserError("Give a `query` to try, a `paper` to check, or both.")
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    if paper is None:
-        assert query is not None
-        result = await test(query)
-        await interaction.followup.send(embed=topic_replies.topic_test(result), ephemeral=True)
-        return
-    verdicts = await why()
-    await interaction.followup.send(embed=topic_replies.verdicts(verdicts), ephemeral=True)
-
-
 def _where(interaction: Interaction) -> tuple[int, int]:
     if interaction.guild_id is None or interaction.channel_id is None:
         raise app_commands.NoPrivateMessage()
@@ -163,12 +137,14 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             channel_id=channel_id,
             user_id=interaction.user.id,
             text=query,
-            min_upvotes=min_upvotes,
+            options=TopicOptions(
+                min_upvotes=min_upvotes,
+                digest_hour=digest_hour,
+                mention_role_id=role_id,
+                thread=thread and not forum,  # a forum post is a thread already
+                forum=forum,
+            ),
             backfill=backfill,
-            digest_hour=digest_hour,
-            mention_role_id=role_id,
-            thread=thread and not forum,  # a forum post is a thread already
-            forum=forum,
         )
         embed = topic_replies.topic_added(added, here=channel_id == here, warning=warning)
         await interaction.followup.send(embed=embed, ephemeral=True)
@@ -241,13 +217,15 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             guild_id,
             parse_topic_id(topic),
             _may_manage(interaction),
-            text=query,
-            min_upvotes=min_upvotes,
-            digest_hour=digest_hour,
-            at_once=at_once,
-            mention_role_id=role_id,
-            no_mention=no_mention,
-            thread=thread,
+            TopicChanges(
+                query=query,
+                min_upvotes=min_upvotes,
+                digest_hour=digest_hour,
+                at_once=at_once,
+                mention_role_id=role_id,
+                no_mention=no_mention,
+                thread=thread,
+            ),
         )
         warning = _cannot_deliver(interaction, edited.channel_id, thread=edited.thread)
         embed = topic_replies.topic_edited(

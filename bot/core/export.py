@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from bot.core.models import SavedItem
+from bot.core.paper_ids import arxiv_url, hf_url
 
 Format = Literal["bibtex", "markdown", "csv", "json"]
 EXTENSIONS = {"bibtex": "bib", "markdown": "md", "csv": "csv", "json": "json"}
@@ -102,7 +103,7 @@ def bibtex(items: Sequence[SavedItem]) -> str:
         fields += [
             ("eprint", item.paper_id),
             ("archivePrefix", "arXiv"),
-            ("url", f"https://arxiv.org/abs/{item.paper_id}"),
+            ("url", arxiv_url(item.paper_id)),
         ]
         if item.note:
             fields.append(("note", tex_escape(item.note)))
@@ -127,7 +128,7 @@ def markdown(name: str, items: Sequence[SavedItem]) -> str:
         year = f" ({item.published_at.year})" if item.published_at else ""
         title = _md(item.title)
         lines.append(
-            f"- [{box}] [{title}](https://huggingface.co/papers/{item.paper_id}) — "
+            f"- [{box}] [{title}]({hf_url(item.paper_id)}) — "
             f"{authors}{year} · arXiv:{item.paper_id}"
         )
         if item.note:
@@ -155,7 +156,7 @@ def csv_text(items: Sequence[SavedItem]) -> str:
                 _cell(item.title),
                 _cell("; ".join(item.authors)),
                 item.published_at.year if item.published_at else "",
-                f"https://arxiv.org/abs/{item.paper_id}",
+                arxiv_url(item.paper_id),
                 item.status,
                 _cell(item.note or ""),
                 item.saved_at.isoformat(),
@@ -173,8 +174,8 @@ def json_text(name: str, items: Sequence[SavedItem]) -> str:
                 "title": item.title,
                 "authors": list(item.authors),
                 "published": item.published_at.isoformat() if item.published_at else None,
-                "url": f"https://arxiv.org/abs/{item.paper_id}",
-                "hf_url": f"https://huggingface.co/papers/{item.paper_id}",
+                "url": arxiv_url(item.paper_id),
+                "hf_url": hf_url(item.paper_id),
                 "status": item.status,
                 "note": item.note,
                 "saved_at": item.saved_at.isoformat(),

@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.core.clock import Clock, utc_now
 from bot.core.errors import UserError
 from bot.core.matching.why import Verdict
-from bot.core.models import DM_GUILD, Topic
+from bot.core.models import DEFAULT_OPTIONS, DM_GUILD, Topic, TopicOptions
 from bot.core.store.deliveries import DeliveryStore
 from bot.core.store.follows import FollowStore, Held, Person
 from bot.core.topics import AddedTopic, TopicService, TopicTest
@@ -42,17 +42,11 @@ class FollowService:
         user_id: int,
         dm_channel_id: int,
         text: str,
-        min_upvotes: int = 0,
-        digest_hour: int | None = None,
+        options: TopicOptions = DEFAULT_OPTIONS,
     ) -> AddedTopic:
         await self._people.remember(user_id, dm_channel_id, self._clock())
         return await self._topics.add(
-            guild_id=DM_GUILD,
-            channel_id=dm_channel_id,
-            user_id=user_id,
-            text=text,
-            min_upvotes=min_upvotes,
-            digest_hour=digest_hour,
+            guild_id=DM_GUILD, channel_id=dm_channel_id, user_id=user_id, text=text, options=options
         )
 
     async def follows(self, user_id: int) -> tuple[list[Topic], Person | None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.paper_ids import arxiv_url, hf_url, pdf_url
+
 
 @dataclass(frozen=True, slots=True)
 class Paper:
@@ -34,15 +36,20 @@ class Paper:
 
     @property
     def hf_url(self) -> str:
-        return f"https://huggingface.co/papers/{self.id}"
+        return hf_url(self.id)
 
     @property
     def arxiv_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.id}"
+        return arxiv_url(self.id)
 
     @property
     def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.id}"
+        return pdf_url(self.id)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` items fill at `per_page` a page; one page at least."""
+    return max(1, -(-total // per_page))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,59 @@ RECOMMENDED_NAME = "recommended for you (/foryou)"
 
 
 @dataclass(frozen=True, slots=True)
+class TopicOptions:
+    """How a topic posts: what `/topic add` (or `/follow add`) sets beside its query, handed
+    as one value from the command to the store."""
+
+    min_upvotes: int = 0  # posted only once a paper has this many upvotes
+    digest_hour: int | None = None  # collected into one daily digest at this hour (UTC)
+    mention_role_id: int | None = None  # the role pinged with each of its posts
+    thread: bool = False  # a public thread on each card it posts
+    forum: bool = False  # its channel is a forum: each paper a post of its own
+
+
+DEFAULT_OPTIONS = TopicOptions()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanges:
+    """What `/topic edit` changes; None (or False) leaves a setting as it is."""
+
+    query: str | None = None
+    min_upvotes: int | None = None
+    digest_hour: int | None = None
+    at_once: bool = False  # post each paper at once again (no digest)
+    mention_role_id: int | None = None
+    no_mention: bool = False  # stop pinging a role
+    thread: bool | None = None
+
+    @property
+    def nothing(self) -> bool:
+        settings = (self.query, self.min_upvotes, self.digest_hour, self.mention_role_id)
+        return (
+            settings == (None,) * 4
+            and self.thread is None
+            and not (self.at_once or self.no_mention)
+        )
+
+    def applied_to(self, options: TopicOptions) -> TopicOptions:
+        """`options` with these changes made."""
+
+        def given(value: int | None, old: int | None) -> int | None:
+            return old if value is None else value
+
+        return TopicOptions(
+            min_upvotes=self.min_upvotes if self.min_upvotes is not None else options.min_upvotes,
+            digest_hour=None if self.at_once else given(self.digest_hour, options.digest_hour),
+            mention_role_id=None
+            if self.no_mention
+            else given(self.mention_role_id, options.mention_role_id),
+            thread=options.thread if self.thread is None else self.thread,
+            forum=options.forum,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Topic:
     """A channel's subscription to a query; or a person's follow (guild `DM_GUILD`, channel
     their DM channel with paperbot)."""
@@ -95,6 +155,10 @@ class Topic:
     mention_role_id: int | None = None  # the role pinged with each of its posts
     thread: bool = False  # a public thread on each card it posts
     thread_problem: str | None = None  # why Discord refused the last thread, if it did
+
+    @property
+    def options(self) -> TopicOptions:
+        return TopicOptions(self.min_upvotes, self.digest_hour, self.mention_role_id, self.thread)
 
     @property
     def is_follow(self) -> bool:

@@ -1,4 +1,5 @@
-"""Canonical arXiv ids, from whatever a user or an API hands us."""
+"""Canonical arXiv ids, from whatever a user or an API hands us, and the one place that builds
+a paper's links (Hugging Face, arXiv, PDF) from its id."""
 
 from __future__ import annotations
 
@@ -54,3 +55,18 @@ def _normalise(paper_id: str) -> str:
         archive, number = paper_id.split("/", 1)
         return f"{archive.split('.')[0].lower()}/{number}"
     return paper_id
+
+
+def hf_url(paper_id: str) -> str:
+    """The paper's page on Hugging Face Papers."""
+    return f"https://huggingface.co/papers/{paper_id}"
+
+
+def arxiv_url(paper_id: str) -> str:
+    """The paper's abstract page on arXiv."""
+    return f"https://arxiv.org/abs/{paper_id}"
+
+
+def pdf_url(paper_id: str) -> str:
+    """The paper's PDF on arXiv."""
+    return f"https://arxiv.org/pdf/{paper_id}"

@@ -8,13 +8,13 @@ from bot.core.clock import Clock, utc_now
 from bot.core.errors import UserError
 from bot.core.export import Format, export
 from bot.core.matching.text import inert
-from bot.core.models import Paper, SavedItem, SavedList
-from bot.core.store.saved import SavedStore
+from bot.core.models import Paper, SavedItem, SavedList, page_count
+from bot.core.store.saved import SavedLimit, SavedStore
 
 DEFAULT_LIST = "Reading list"
 MAX_NAME = 50
 MAX_NOTE = 1000
-PAGE = 10
+PER_PAGE = 10  # saved papers on a page of /saved list
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,24 @@ def note_text(raw: str | None) -> str | None:
     return text or None
 
 
+class SavedLimitError(UserError):
+    """A saved-list limit would be broken; nothing was written."""
+
+
+def _limit_error(limit: SavedLimit, name: str) -> UserError:
+    if limit.kind == "lists":
+        return SavedLimitError(
+            f"You already have {limit.limit} lists, the most allowed. Delete one with "
+            "/saved delete first."
+        )
+    if limit.kind == "items":
+        return SavedLimitError(
+            f"“{inert(name)}” already holds {limit.limit:,} papers, the most a list can. Save "
+            "to another list."
+        )
+    return UserError(f"You already have a list called “{inert(name)}”.")
+
+
 class SavedService:
     def __init__(self, saved: SavedStore, *, clock: Clock = utc_now) -> None:
         self._saved = saved
@@ -55,7 +73,10 @@ class SavedService:
     ) -> tuple[str, bool]:
         """Save `paper`; returns the list's name and whether it was newly added."""
         name = list_name(list_raw)
-        added = await self._saved.save(user_id, name, paper, note_text(note), self._clock())
+        try:
+            added = await self._saved.save(user_id, name, paper, note_text(note), self._clock())
+        except SavedLimit as limit:
+            raise _limit_error(limit, name) from None
         return name, added
 
     async def remove(self, user_id: int, paper_id: str, list_raw: str | None) -> str:
@@ -70,8 +91,8 @@ class SavedService:
         name = list_name(list_raw)
         if not await self._saved.list_exists(user_id, name):
             raise UserError(self._no_list(name))
-        items, total = await self._saved.items(user_id, name, status, page * PAGE, PAGE)
-        pages = max(1, -(-total // PAGE))
+        items, total = await self._saved.items(user_id, name, status, page * PER_PAGE, PER_PAGE)
+        pages = page_count(total, PER_PAGE)
         if page >= pages and total:
             return await self.page(user_id, name, status, pages - 1)
         return SavedPage(name, tuple(items), page, pages, total)
@@ -104,7 +125,11 @@ class SavedService:
 
     async def rename(self, user_id: int, old_raw: str, new_raw: str) -> tuple[str, str]:
         old, new = list_name(old_raw), list_name(new_raw)
-        if not await self._saved.rename(user_id, old, new):
+        try:
+            renamed = await self._saved.rename(user_id, old, new)
+        except SavedLimit as limit:
+            raise _limit_error(limit, new) from None
+        if not renamed:
             raise UserError(self._no_list(old))
         return old, new
 

@@ -26,7 +26,7 @@ from bot.core.matching.text import fold
 from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
 from bot.core.store import Store
-from bot.core.store.search import SearchStore
+from bot.core.store.search import SearchExpressionError, SearchStore
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,10 @@ class SearchService:
     async def _local(self, tree: Node, corrections: dict[str, list[str]] | None) -> list[Paper]:
         # The FTS expression spells out the forms the matcher accepts (plurals, acronyms,
         # compounds), so its results need no second pass; any mention counts in search.
-        return await self._search.fts(fts_expression(tree, corrections), CANDIDATES)
+        try:
+            return await self._search.fts(fts_expression(tree, corrections), CANDIDATES)
+        except SearchExpressionError:
+            raise UserError("That query can't be searched; try simpler words.") from None
 
     async def _corrections(self, tree: Node) -> dict[str, list[str]]:
         vocabulary = await self._vocabulary()

@@ -20,10 +20,18 @@ from bot.core.matching.judge import doc_of, matches
 from bot.core.matching.query import Query, parse
 from bot.core.matching.vocabulary import VocabularyCache
 from bot.core.matching.why import Verdict, verdict
-from bot.core.models import NewDelivery, Paper, Topic
+from bot.core.models import (
+    DEFAULT_OPTIONS,
+    DM_GUILD,
+    NewDelivery,
+    Paper,
+    Topic,
+    TopicChanges,
+    TopicOptions,
+)
 from bot.core.store import Store
 from bot.core.store.deliveries import DeliveryStore
-from bot.core.store.topics import TopicStore
+from bot.core.store.topics import TopicLimit, TopicStore
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +41,32 @@ MAX_BACKFILL = 10
 FindPaper = Callable[[str], Awaitable[Paper]]
 MayManage = Callable[[int], bool]  # whether the person may manage the channel with this id
 NO_SUCH_TOPIC = "There is no such topic in this server. Pick one from the list."
+
+
+class TopicLimitError(UserError):
+    """A limit on topics would be broken; nothing was written."""
+
+
+def limit_message(limit: TopicLimit, *, follow: bool) -> str:
+    """What the person is told when a limit on topics (or follows) stops a change."""
+    if limit.kind == "channel" and follow:
+        return (
+            f"You already follow {limit.limit} topics, the most one person can. Remove one "
+            "with /follow remove first."
+        )
+    if limit.kind == "channel":
+        return (
+            f"This channel already has {limit.limit} topics, the most it can have. Remove one "
+            "with /topic remove first."
+        )
+    if limit.kind == "guild":
+        return (
+            f"This server already has {limit.limit} topics, the most it can have. Remove some "
+            "with /topic remove first."
+        )
+    return (
+        "You already follow that query." if follow else "This channel already follows that query."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,30 +132,27 @@ class TopicService:
         channel_id: int,
         user_id: int,
         text: str,
-        min_upvotes: int = 0,
+        options: TopicOptions = DEFAULT_OPTIONS,
         backfill: int = 0,
-        digest_hour: int | None = None,
-        mention_role_id: int | None = None,
-        thread: bool = False,
-        forum: bool = False,
     ) -> AddedTopic:
+        """Subscribe a channel (or a person, `DM_GUILD`) to a query; `backfill` also queues
+        that many of the newest stored papers it matches."""
         query = parse(text)
         if not 0 <= backfill <= MAX_BACKFILL:
             raise UserError(f"backfill must be between 0 and {MAX_BACKFILL}.")
         now = self._clock()
-        topic = await self._topics.add_topic(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            query=query.text,
-            canonical=query.canonical,
-            min_upvotes=min_upvotes,
-            digest_hour=digest_hour,
-            created_by=user_id,
-            now=now,
-            mention_role_id=mention_role_id,
-            thread=thread,
-            forum=forum,
-        )
+        try:
+            topic = await self._topics.add_topic(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                query=query.text,
+                canonical=query.canonical,
+                options=options,
+                created_by=user_id,
+                now=now,
+            )
+        except TopicLimit as limit:
+            raise TopicLimitError(limit_message(limit, follow=guild_id == DM_GUILD)) from None
         self._planner.topics_changed()
         recent = await self._store.recent_papers(now - RECENT)
         vocabulary = await self._vocabulary.current()
@@ -132,7 +163,7 @@ class TopicService:
             queued = [
                 NewDelivery(guild_id, channel_id, p.id, (topic.id,), now, False)
                 for p in newest
-                if p.upvotes >= min_upvotes
+                if p.upvotes >= options.min_upvotes
             ]
             backfilled = await self._deliveries.queue(queued, now)
             if backfilled:
@@ -173,47 +204,31 @@ class TopicService:
         return removed
 
     async def edit(
-        self,
-        guild_id: int,
-        topic_id: int,
-        may_manage: MayManage,
-        *,
-        text: str | None = None,
-        min_upvotes: int | None = None,
-        digest_hour: int | None = None,
-        at_once: bool = False,
-        mention_role_id: int | None = None,
-        no_mention: bool = False,
-        thread: bool | None = None,
+        self, guild_id: int, topic_id: int, may_manage: MayManage, changes: TopicChanges
     ) -> tuple[Topic, Query]:
         """Change a topic in place (the person may manage its channel): its query, threshold,
         or digest hour (`at_once` posts each paper at once again). Its id, history and
         counts stay; a new query owes no paper first seen before the change."""
         topic = await self._managed_topic(guild_id, topic_id, may_manage)
-        unchanged = (text, min_upvotes, digest_hour, mention_role_id, thread) == (None,) * 5
-        if unchanged and not at_once and not no_mention:
+        if changes.nothing:
             raise UserError(
                 "Say what to change: `query`, `min_upvotes`, `digest_hour` or `mention`."
             )
-        if no_mention and mention_role_id is not None:
+        if changes.no_mention and changes.mention_role_id is not None:
             raise UserError("Either ping a role or stop pinging, not both.")
-        if at_once and digest_hour is not None:
+        if changes.at_once and changes.digest_hour is not None:
             raise UserError("A topic posts either at once or in a digest, not both.")
-        query = parse(text if text is not None else topic.query)
-        edited = await self._topics.edit_topic(
-            topic,
-            query=query.text,
-            canonical=query.canonical,
-            min_upvotes=topic.min_upvotes if min_upvotes is None else min_upvotes,
-            digest_hour=None
-            if at_once
-            else (digest_hour if digest_hour is not None else topic.digest_hour),
-            mention_role_id=None
-            if no_mention
-            else (mention_role_id if mention_role_id is not None else topic.mention_role_id),
-            thread=topic.thread if thread is None else thread,
-            now=self._clock(),
-        )
+        query = parse(changes.query if changes.query is not None else topic.query)
+        try:
+            edited = await self._topics.edit_topic(
+                topic,
+                query=query.text,
+                canonical=query.canonical,
+                options=changes.applied_to(topic.options),
+                now=self._clock(),
+            )
+        except TopicLimit as limit:
+            raise TopicLimitError(limit_message(limit, follow=topic.is_follow)) from None
         self._planner.topics_changed()
         return edited, query
 

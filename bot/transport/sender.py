@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
 import discord
 
@@ -14,10 +14,9 @@ from bot.core.models import Paper
 from bot.transport.forums import ForumPoster
 from bot.transport.refusals import delivery_failures
 from bot.ui import cards
+from bot.ui.views import SaveFactory
 
 log = logging.getLogger(__name__)
-
-SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
 
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a thread archives itself after a day of quiet
 CHANNEL_REFUSED = (

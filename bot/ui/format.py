@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import discord
 
 BRAND_COLOUR = discord.Colour(0xFFD21E)  # Hugging Face yellow
 FIELD_LIMIT = 1024  # Discord's longest embed field value
+PER_PAGE = 5  # papers on a page of results (search, trending, /foryou), each with a Save button
+
+
+T = TypeVar("T")
+
+
+def page_of(items: Sequence[T], page: int) -> Sequence[T]:
+    """The items on page `page` (from 0) of a result, `PER_PAGE` to a page."""
+    return items[page * PER_PAGE : (page + 1) * PER_PAGE]
 
 
 def timestamp(moment: datetime, style: str = "R") -> str:

@@ -8,15 +8,17 @@ import discord
 
 from bot.core.foryou import ForYou
 from bot.core.models import Paper, SavedList
+from bot.core.models import page_count as pages
+from bot.core.paper_ids import hf_url
+from bot.core.saved import PER_PAGE as SAVED_PER_PAGE
 from bot.core.saved import SavedPage
 from bot.core.search import SearchResult
-from bot.ui.format import BRAND_COLOUR, cut, escape, timestamp
-
-PER_PAGE = 5
+from bot.ui.format import BRAND_COLOUR, PER_PAGE, cut, escape, page_of, timestamp
 
 
-def page_count(total: int, per_page: int = PER_PAGE) -> int:
-    return max(1, -(-total // per_page))
+def page_count(total: int) -> int:
+    """How many pages of results `total` papers fill."""
+    return pages(total, PER_PAGE)
 
 
 def _entry(n: int, paper: Paper) -> str:
@@ -30,7 +32,7 @@ def _entry(n: int, paper: Paper) -> str:
 
 
 def search_page(result: SearchResult, page: int) -> discord.Embed:
-    papers = result.papers[page * PER_PAGE : (page + 1) * PER_PAGE]
+    papers = page_of(result.papers, page)
     lines = [_entry(page * PER_PAGE + n, p) for n, p in enumerate(papers, start=1)]
     embed = discord.Embed(
         title=cut(f"Search: {result.query}", 256),
@@ -54,7 +56,7 @@ def no_results(result: SearchResult) -> str:
 
 
 def trending_page(papers: Sequence[Paper], period: str, page: int) -> discord.Embed:
-    shown = papers[page * PER_PAGE : (page + 1) * PER_PAGE]
+    shown = page_of(papers, page)
     lines = [_entry(page * PER_PAGE + n, p) for n, p in enumerate(shown, start=1)]
     return discord.Embed(
         title=f"Most upvoted papers: {period}",
@@ -65,11 +67,11 @@ def trending_page(papers: Sequence[Paper], period: str, page: int) -> discord.Em
 
 def saved_page(page: SavedPage, status: str) -> discord.Embed:
     lines = []
-    for n, item in enumerate(page.items, start=page.page * 10 + 1):
+    for n, item in enumerate(page.items, start=page.page * SAVED_PER_PAGE + 1):
         mark = "✓ read" if item.status == "read" else "unread"
         title = cut(escape(item.title).replace("[", "(").replace("]", ")"), 150)
         line = (
-            f"**{n}.** [{title}](https://huggingface.co/papers/{item.paper_id}) · `{item.paper_id}`"
+            f"**{n}.** [{title}]({hf_url(item.paper_id)}) · `{item.paper_id}`"
             f" · {mark} · saved {timestamp(item.saved_at)}"
         )
         if item.note:
@@ -97,7 +99,7 @@ def saved_lists(lists: Sequence[SavedList]) -> discord.Embed:
 
 
 def foryou_page(found: ForYou, page: int) -> discord.Embed:
-    shown = found.recommendations[page * PER_PAGE : (page + 1) * PER_PAGE]
+    shown = page_of(found.recommendations, page)
     lines = []
     for n, item in enumerate(shown, start=page * PER_PAGE + 1):
         like = [

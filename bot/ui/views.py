@@ -12,6 +12,7 @@ import discord
 from bot.client import report_error
 from bot.core.matching.text import inert
 from bot.core.saved import SavedService
+from bot.ui.format import PER_PAGE
 
 Interaction = discord.Interaction[Any]
 PaperLookup = Callable[[str], Awaitable[Any]]
@@ -62,7 +63,7 @@ def save_button_class(
 
 
 PageLoader = Callable[[int], Awaitable[tuple[discord.Embed, Sequence[str], int]]]
-SaveFactory = Callable[[str, str], discord.ui.Item[Any]]
+SaveFactory = Callable[[str, str], discord.ui.Item[Any]]  # (paper id, label) -> a Save button
 
 
 class PaperView(discord.ui.View):
@@ -103,7 +104,7 @@ class Pager(PaperView):
     def _arrange(self, paper_ids: Sequence[str]) -> None:
         self.clear_items()
         if self._save is not None:
-            for n, paper_id in enumerate(paper_ids[:5], start=1):
+            for n, paper_id in enumerate(paper_ids[:PER_PAGE], start=1):
                 self.add_item(self._save(paper_id, f"Save {n}"))
         if self.pages > 1:
             previous = discord.ui.Button[Any](label="◀ Previous", row=1, disabled=self.page == 0)

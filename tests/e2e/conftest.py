@@ -29,6 +29,7 @@ import pytest
 from bot.app import run_bot
 from bot.config import Settings
 from bot.core.matching.query import parse
+from bot.core.models import TopicOptions
 from bot.core.store import Store
 from bot.core.store.postgres import positional
 from bot.core.store.topics import TopicStore
@@ -200,8 +201,7 @@ async def seed_topics(db: Path | str, guild_id: str, topics: list[tuple[str, str
                 channel_id=int(channel_id),
                 query=query.text,
                 canonical=query.canonical,
-                min_upvotes=0,
-                digest_hour=None,
+                options=TopicOptions(),
                 created_by=1,
                 now=now,
             )

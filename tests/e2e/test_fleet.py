@@ -18,6 +18,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bot.core.models import TopicOptions
 from bot.core.store import Store
 from bot.core.store.topics import TopicStore
 from tests.e2e.conftest import BotProcess, eventually, process_env
@@ -40,8 +41,7 @@ async def _seed(url: str, channels: list[tuple[str, str]]) -> None:
                 channel_id=int(channel_id),
                 query="diffusion",
                 canonical="diffusion",
-                min_upvotes=0,
-                digest_hour=None,
+                options=TopicOptions(),
                 created_by=1,
                 now=created,
             )

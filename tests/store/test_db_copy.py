@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.delivery.admin_log import GuildSettingsStore
-from bot.core.models import NewDelivery, Paper, PollRecord
+from bot.core.models import NewDelivery, Paper, PollRecord, TopicOptions
 from bot.core.search import SearchService
 from bot.core.store import Store
 from bot.core.store.copy import TABLES, CopyRefused, copy_database
@@ -44,8 +44,7 @@ async def populate(path: Path) -> None:
                 channel_id=channel,
                 query="graph",
                 canonical="graph",
-                min_upvotes=0,
-                digest_hour=None,
+                options=TopicOptions(),
                 created_by=5,
                 now=T0,
             )
@@ -112,8 +111,7 @@ async def test_every_row_and_id_arrives_and_nothing_sent_is_owed_again(
                 channel_id=13,
                 query="graph",
                 canonical="graph",
-                min_upvotes=0,
-                digest_hour=None,
+                options=TopicOptions(),
                 created_by=5,
                 now=T0,
             )

@@ -8,9 +8,9 @@ import pytest
 
 from bot.core.errors import UserError
 from bot.core.models import Paper
-from bot.core.saved import SavedService
+from bot.core.saved import SavedLimitError, SavedService
 from bot.core.store import Store
-from bot.core.store.saved import MAX_ITEMS, MAX_LISTS, SavedLimitError, SavedStore
+from bot.core.store.saved import MAX_ITEMS, MAX_LISTS, SavedStore
 
 T0 = datetime(2026, 11, 2, tzinfo=UTC)
 PAPER = Paper(id="2611.00001", title="A paper", authors=("Ada Lovelace",), published_at=T0)

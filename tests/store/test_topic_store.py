@@ -10,15 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.delivery.ingest import ingest
-from bot.core.models import NewDelivery, Paper
+from bot.core.delivery.planner import Planner
+from bot.core.matching.vocabulary import VocabularyCache
+from bot.core.models import NewDelivery, Paper, TopicOptions
 from bot.core.store import Store
 from bot.core.store.deliveries import OLDEST_CHANNELS, DeliveryStore
-from bot.core.store.topics import (
-    MAX_TOPICS_PER_CHANNEL,
-    MAX_TOPICS_PER_GUILD,
-    TopicLimitError,
-    TopicStore,
-)
+from bot.core.store.topics import MAX_TOPICS_PER_CHANNEL, MAX_TOPICS_PER_GUILD, TopicStore
+from bot.core.topics import TopicLimitError, TopicService
 
 T0 = datetime(2026, 11, 2, tzinfo=UTC)
 
@@ -29,33 +27,45 @@ async def add(topics: TopicStore, channel: int, canonical: str, guild: int = 1) 
         channel_id=channel,
         query=canonical,
         canonical=canonical,
-        min_upvotes=0,
-        digest_hour=None,
+        options=TopicOptions(),
         created_by=7,
         now=T0,
     )
 
 
-async def test_channel_and_server_limits_write_nothing(store: Store) -> None:
+def commands(store: Store) -> TopicService:
+    """The /topic commands over the store: what a person is told when a limit stops them."""
     topics = TopicStore(store)
+    vocabulary = VocabularyCache(None)
+    return TopicService(
+        store, topics, DeliveryStore(store), Planner(topics, vocabulary), vocabulary
+    )
+
+
+async def subscribe(topics: TopicService, channel: int, query: str, guild: int = 1) -> None:
+    await topics.add(guild_id=guild, channel_id=channel, user_id=7, text=query)
+
+
+async def test_channel_and_server_limits_write_nothing(store: Store) -> None:
+    topics = commands(store)
     for i in range(MAX_TOPICS_PER_CHANNEL):
-        await add(topics, 1, f"q{i}")
+        await subscribe(topics, 1, f"q{i}")
     with pytest.raises(TopicLimitError, match="already has 25 topics"):
-        await add(topics, 1, "one more")
+        await subscribe(topics, 1, "one more")
     for i in range(MAX_TOPICS_PER_GUILD - MAX_TOPICS_PER_CHANNEL):
-        await add(topics, 100 + i // 20, f"g{i}")
+        await subscribe(topics, 100 + i // 20, f"g{i}")
     with pytest.raises(TopicLimitError, match="server already has 200"):
-        await add(topics, 999, "one more")
-    assert len(await topics.topics(1)) == MAX_TOPICS_PER_GUILD
-    await add(topics, 999, "other server", guild=2)
+        await subscribe(topics, 999, "one more")
+    assert len(await topics.topics_of(1, None)) == MAX_TOPICS_PER_GUILD
+    await subscribe(topics, 999, "other server", guild=2)
 
 
 async def test_duplicates_in_a_channel_are_refused(store: Store) -> None:
-    topics = TopicStore(store)
-    await add(topics, 1, "video diffusion")
+    topics = commands(store)
+    await subscribe(topics, 1, "video diffusion")
     with pytest.raises(TopicLimitError, match="already follows"):
-        await add(topics, 1, "video diffusion")
-    await add(topics, 2, "video diffusion")
+        await subscribe(topics, 1, "video diffusion")
+    await subscribe(topics, 2, "video diffusion")
 
 
 async def test_a_channel_and_paper_are_owed_once_ever(store: Store) -> None:

@@ -16,7 +16,7 @@ from bot.core.delivery.outbox import (
     nonce_for,
 )
 from bot.core.errors import DeliveryFailed
-from bot.core.models import NewDelivery, Paper
+from bot.core.models import NewDelivery, Paper, TopicOptions
 from bot.core.store import Store
 from bot.core.store.deliveries import DeliveryStore
 from bot.core.store.topics import TopicStore
@@ -106,11 +106,9 @@ async def two_channels(store: Store, *, forum: bool = False) -> DeliveryStore:
             channel_id=channel,
             query="x",
             canonical="x",
-            min_upvotes=0,
-            digest_hour=None,
+            options=TopicOptions(forum=forum),
             created_by=5,
             now=T0 - timedelta(days=1),
-            forum=forum,
         )
     await store.upsert_papers([Paper(id=f"2611.{i:05d}", title=f"P{i}") for i in range(30)], T0)
     return DeliveryStore(store)

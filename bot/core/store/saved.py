@@ -6,8 +6,6 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.core.errors import UserError
-from bot.core.matching.text import inert
 from bot.core.models import Paper, SavedItem, SavedList
 from bot.core.store import Store
 from bot.core.store.driver import Tx, from_iso, scalar_in, to_iso
@@ -18,8 +16,14 @@ MAX_ITEMS = 10_000
 _NAMED = "lower(name) = lower(?)"  # list names ignore case, on either engine
 
 
-class SavedLimitError(UserError):
-    """A saved-list limit would be broken; nothing was written."""
+class SavedLimit(Exception):
+    """A saved-list limit would be broken, or a name is taken; nothing was written. `kind`:
+    the person's number of lists, a list's number of papers, or a list name already theirs."""
+
+    def __init__(self, kind: Literal["lists", "items", "name_taken"], limit: int = 0) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.limit = limit
 
 
 class SavedStore:
@@ -37,10 +41,7 @@ class SavedStore:
                     tx, "SELECT count(*) FROM saved_lists WHERE user_id = ?", (user_id,)
                 )
                 if lists >= MAX_LISTS:
-                    raise SavedLimitError(
-                        f"You already have {MAX_LISTS} lists, the most allowed. Delete one with "
-                        "/saved delete first."
-                    )
+                    raise SavedLimit("lists", MAX_LISTS)
                 list_id = await scalar_in(
                     tx,
                     "INSERT INTO saved_lists (user_id, name, created_at) VALUES (?, ?, ?) "
@@ -63,10 +64,7 @@ class SavedStore:
                 tx, "SELECT count(*) FROM saved_items WHERE list_id = ?", (list_id,)
             )
             if items >= MAX_ITEMS:
-                raise SavedLimitError(
-                    f"“{inert(list_name)}” already holds {MAX_ITEMS:,} papers, the most a list "
-                    "can. Save to another list."
-                )
+                raise SavedLimit("items", MAX_ITEMS)
             published = paper.published_at or paper.submitted_at or paper.first_seen
             await tx.execute(
                 "INSERT INTO saved_items (list_id, paper_id, title, authors, published_at, note, "
@@ -172,7 +170,7 @@ class SavedStore:
     async def rename(self, user_id: int, old: str, new: str) -> bool:
         async with self._store.transaction() as tx:
             if old.lower() != new.lower() and await self._list_id(tx, user_id, new) is not None:
-                raise UserError(f"You already have a list called “{inert(new)}”.")
+                raise SavedLimit("name_taken")
             renamed = await tx.execute(
                 f"UPDATE saved_lists SET name = ? WHERE user_id = ? AND {_NAMED}",
                 (new, user_id, old),

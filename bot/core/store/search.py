@@ -6,7 +6,6 @@ import logging
 import sqlite3
 from datetime import datetime
 
-from bot.core.errors import UserError
 from bot.core.models import Paper
 from bot.core.store import Store
 from bot.core.store.driver import to_iso
@@ -16,6 +15,10 @@ from bot.core.store.tsquery import RANK_WEIGHTS, TsqueryError, search_column
 log = logging.getLogger(__name__)
 
 RANK_WINDOW = 5000
+
+
+class SearchExpressionError(Exception):
+    """The search engine cannot run this expression (an FTS5 or tsquery syntax it refuses)."""
 
 
 class SearchStore:
@@ -50,7 +53,7 @@ class SearchStore:
                 )
         except sqlite3.OperationalError as exc:
             log.warning("search expression %r failed: %s", expression, exc)
-            raise UserError("That query can't be searched; try simpler words.") from exc
+            raise SearchExpressionError(str(exc)) from exc
         return [paper_from_row(r) for r in rows]
 
     async def _tsquery(self, expression: str, limit: int) -> list[Paper]:
@@ -61,7 +64,7 @@ class SearchStore:
             column, query = search_column(expression)
         except TsqueryError as exc:
             log.warning("search expression %r failed: %s", expression, exc)
-            raise UserError("That query can't be searched; try simpler words.") from exc
+            raise SearchExpressionError(str(exc)) from exc
         # Matches come off the GIN indexes (MATERIALIZED: never a walk down `seq` testing
         # every row's vector, which a rare word would make a scan of the table).
         async with self._store.transaction() as tx:

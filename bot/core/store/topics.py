@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from bot.core.errors import UserError
-from bot.core.models import DM_GUILD, Topic
+from bot.core.models import DM_GUILD, Topic, TopicOptions
 from bot.core.store import Store
 from bot.core.store.deliveries import resume_channel_in
 from bot.core.store.driver import from_iso, scalar_in, to_iso
@@ -34,8 +33,14 @@ BUMP_VERSION = (
 )
 
 
-class TopicLimitError(UserError):
-    """A limit on topics would be broken; nothing was written."""
+class TopicLimit(Exception):
+    """A limit on topics would be broken; nothing was written. `kind` says which: the channel's
+    (or a person's) number of topics, the server's, or the same query twice in one channel."""
+
+    def __init__(self, kind: Literal["channel", "guild", "duplicate"], limit: int = 0) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.limit = limit
 
 
 class TopicStore:
@@ -53,51 +58,34 @@ class TopicStore:
         channel_id: int,
         query: str,
         canonical: str,
-        min_upvotes: int,
-        digest_hour: int | None,
+        options: TopicOptions,
         created_by: int,
         now: datetime,
-        mention_role_id: int | None = None,
-        thread: bool = False,
-        forum: bool = False,
     ) -> Topic:
-        """Insert a topic, checking the limits and duplicates in the same transaction."""
+        """Insert a topic, checking the limits and duplicates in the same transaction
+        (`TopicLimit`)."""
         async with self._store.transaction() as tx:
             in_channel = await scalar_in(
                 tx, "SELECT count(*) FROM topics WHERE channel_id = ?", (channel_id,)
             )
-            follow = guild_id == DM_GUILD  # a person's follows: their DM channel's topics
             if in_channel >= MAX_TOPICS_PER_CHANNEL:
-                raise TopicLimitError(
-                    f"You already follow {MAX_TOPICS_PER_CHANNEL} topics, the most one person "
-                    "can. Remove one with /follow remove first."
-                    if follow
-                    else f"This channel already has {MAX_TOPICS_PER_CHANNEL} topics, the most it "
-                    "can have. Remove one with /topic remove first."
-                )
+                raise TopicLimit("channel", MAX_TOPICS_PER_CHANNEL)
             in_guild = (
                 0
-                if follow
+                if guild_id == DM_GUILD  # a person's follows: their DM channel's topics
                 else await scalar_in(
                     tx, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,)
                 )
             )
             if in_guild >= MAX_TOPICS_PER_GUILD:
-                raise TopicLimitError(
-                    f"This server already has {MAX_TOPICS_PER_GUILD} topics, the most it can "
-                    "have. Remove some with /topic remove first."
-                )
+                raise TopicLimit("guild", MAX_TOPICS_PER_GUILD)
             duplicate = await scalar_in(
                 tx,
                 "SELECT count(*) FROM topics WHERE channel_id = ? AND canonical = ?",
                 (channel_id, canonical),
             )
             if duplicate:
-                raise TopicLimitError(
-                    "You already follow that query."
-                    if follow
-                    else "This channel already follows that query."
-                )
+                raise TopicLimit("duplicate")
             topic_id = await scalar_in(
                 tx,
                 "INSERT INTO topics (guild_id, channel_id, query, canonical, min_upvotes, "
@@ -108,18 +96,18 @@ class TopicStore:
                     channel_id,
                     query,
                     canonical,
-                    min_upvotes,
-                    digest_hour,
+                    options.min_upvotes,
+                    options.digest_hour,
                     created_by,
                     to_iso(now),
-                    mention_role_id,
-                    int(thread),
+                    options.mention_role_id,
+                    int(options.thread),
                 ),
             )
             await tx.execute(
                 "INSERT INTO channel_state (channel_id, guild_id, forum) VALUES (?, ?, ?) "
                 "ON CONFLICT (channel_id) DO UPDATE SET forum = excluded.forum",
-                (channel_id, guild_id, int(forum)),
+                (channel_id, guild_id, int(options.forum)),
             )
             await tx.execute(BUMP_VERSION)
         topic = await self.get_topic(guild_id, topic_id)
@@ -145,16 +133,7 @@ class TopicStore:
         return [_topic(r) for r in rows]
 
     async def edit_topic(
-        self,
-        topic: Topic,
-        *,
-        query: str,
-        canonical: str,
-        min_upvotes: int,
-        digest_hour: int | None,
-        mention_role_id: int | None,
-        thread: bool,
-        now: datetime,
+        self, topic: Topic, *, query: str, canonical: str, options: TopicOptions, now: datetime
     ) -> Topic:
         """Change a topic in place: its id, history and counts stay. A new query owes no
         paper first seen before the change (as a new topic would not)."""
@@ -167,11 +146,7 @@ class TopicStore:
                     (topic.channel_id, canonical, topic.id),
                 )
                 if duplicate:
-                    raise TopicLimitError(
-                        "You already follow that query."
-                        if topic.is_follow
-                        else "This channel already follows that query."
-                    )
+                    raise TopicLimit("duplicate")
                 await tx.execute(
                     "UPDATE topics SET new_from = ? WHERE id = ?", (to_iso(now), topic.id)
                 )
@@ -182,11 +157,11 @@ class TopicStore:
                 (
                     query,
                     canonical,
-                    min_upvotes,
-                    digest_hour,
-                    mention_role_id,
-                    int(thread),
-                    int(thread),
+                    options.min_upvotes,
+                    options.digest_hour,
+                    options.mention_role_id,
+                    int(options.thread),
+                    int(options.thread),
                     topic.id,
                 ),
             )
