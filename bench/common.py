@@ -12,7 +12,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.core.hf.parser import parse_body  # noqa: E402
-from bot.core.matching.query import Node, parse  # noqa: E402
+from bot.core.matching.query import parse  # noqa: E402
+from bot.core.matching.tree import Node  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-api"

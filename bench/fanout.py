@@ -32,7 +32,8 @@ import discord  # noqa: E402
 
 from bot.app import point_discord_at  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.core.delivery.outbox import Outbox, Pace, Throttle, nonce_for  # noqa: E402
+from bot.core.delivery.outbox import Outbox, nonce_for  # noqa: E402
+from bot.core.delivery.pace import Pace, Throttle  # noqa: E402
 from bot.core.models import NewDelivery, Paper, TopicOptions  # noqa: E402
 from bot.core.store import Store  # noqa: E402
 from bot.core.store.deliveries import DeliveryStore  # noqa: E402

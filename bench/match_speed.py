@@ -32,7 +32,8 @@ from common import make_papers, make_queries  # noqa: E402
 
 from bot.core.matching.index import TopicIndex  # noqa: E402
 from bot.core.matching.judge import doc_of, matches  # noqa: E402
-from bot.core.matching.query import Any_, Group, Node, Not, Phrase, Term, parse  # noqa: E402
+from bot.core.matching.query import parse  # noqa: E402
+from bot.core.matching.tree import Any_, Group, Node, Not, Phrase, Term  # noqa: E402
 from bot.core.matching.vocabulary import english  # noqa: E402
 from bot.core.models import Paper  # noqa: E402
 

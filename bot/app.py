@@ -29,7 +29,8 @@ from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import AdminLog
 from bot.core.delivery.fleet import FLEET_CHANNEL, Fleet, describe_shards
 from bot.core.delivery.ingest import OUTBOX_CHANNEL, Ingest
-from bot.core.delivery.outbox import Outbox, Pace, Wakeup
+from bot.core.delivery.outbox import Outbox
+from bot.core.delivery.pace import Pace, Wakeup
 from bot.core.delivery.planner import Planner
 from bot.core.delivery.poller import Poller
 from bot.core.delivery.scheduler import Scheduler
@@ -106,11 +107,7 @@ async def run_bot(
     async with AsyncExitStack() as resources:
         resources.enter_context(_stop_on_signals(stop))
         try:
-            if store is None:
-                if lock is not None:
-                    lock.acquire()
-                    resources.callback(lock.release)
-                store = await Store.open(settings.db_path)
+            store = store or await _open_store(settings, lock, resources)
         except StoreOpenError as exc:
             return fail(str(exc), exc.exit_code)
         await resources.enter_async_context(store)
@@ -124,12 +121,7 @@ async def run_bot(
         bot = build_client(settings, store, fleet)
         services = build_services(settings, http, store, scheduler, fleet, bot, clock)
         bot.install(build_cogs(services, clock), dynamic_items=[services.save_button])
-        await store.db.listen(OUTBOX_CHANNEL, services.wake)  # another process queued
-
-        def count_again() -> None:  # another process joined
-            scheduler.spawn(fleet.beat(), name="heartbeat")
-
-        await store.db.listen(FLEET_CHANNEL, count_again)
+        await _listen(store, services.wake, fleet, scheduler)
         resources.push_async_callback(_leave, fleet)
 
         def start_background_work() -> None:  # once Discord has accepted the token
@@ -145,6 +137,26 @@ async def run_bot(
             on_login=start_background_work,
         )
     raise AssertionError("unreachable")  # mypy: the stack above returns on every path
+
+
+async def _open_store(
+    settings: Settings, lock: ProcessLock | None, resources: AsyncExitStack
+) -> Store:
+    """The store of `PAPERBOT_DB`, behind the SQLite file's process lock (kept until exit)."""
+    if lock is not None:
+        lock.acquire()
+        resources.callback(lock.release)
+    return await Store.open(settings.db_path)
+
+
+async def _listen(store: Store, wake: Wakeup, fleet: Fleet, scheduler: Scheduler) -> None:
+    """What the other processes of a fleet tell this one, through PostgreSQL's NOTIFY."""
+    await store.db.listen(OUTBOX_CHANNEL, wake)  # another process queued deliveries
+
+    def count_again() -> None:  # another process joined
+        scheduler.spawn(fleet.beat(), name="heartbeat")
+
+    await store.db.listen(FLEET_CHANNEL, count_again)
 
 
 @contextlib.contextmanager
@@ -231,18 +243,8 @@ def build_services(
     saved = SavedService(saved_store, clock=clock)
     save_button = save_button_class(saved, search.show)
     transport = DiscordTransport(client, save_button)
-    admin_log = AdminLog(GuildSettingsStore(store), transport.post_line)
-
-    def store_changed(problem: str | None) -> None:  # the disk took or refused a write
-        scheduler.spawn(admin_log.report(None, _store_line(problem)), name="admin log")
-
-    store.health.listeners.append(store_changed)
-    deliveries = DeliveryStore(
-        store,
-        holder=fleet.process,
-        lease_seconds=settings.lease_seconds,
-        sole=store.dialect == "sqlite",  # one process per SQLite file (ProcessLock)
-    )
+    admin_log = _admin_log(store, transport, scheduler)
+    deliveries = _deliveries(settings, store, fleet)
     topic_store, people = TopicStore(store), FollowStore(store)
     vocabulary = VocabularyCache(search_store)
     planner = Planner(topic_store, vocabulary)
@@ -257,9 +259,48 @@ def build_services(
         clock=clock,
         report=admin_log.report,
     )
-    poller = Poller(
+    poller = _poller(settings, source, Ingest(store, planner, wake), store, fleet, admin_log, clock)
+    foryou = ForYouService(
+        store, saved_store, ForYouStore(store), people, deliveries, on_queued=wake, clock=clock
+    )
+    _schedule(settings, scheduler, poller, fleet, foryou)
+    return Services(
+        wake=wake,
+        topics=topics,
+        follows=FollowService(topics, people, deliveries, clock=clock),
+        search=search,
+        saved=saved,
+        foryou=foryou,
+        status=_status(settings, store, scheduler, deliveries, fleet, clock),
+        admin_log=admin_log,
+        outbox=_outbox(settings, deliveries, transport, wake, fleet, admin_log, clock),
+        save_button=save_button,
+    )
+
+
+def _deliveries(settings: Settings, store: Store, fleet: Fleet) -> DeliveryStore:
+    """The outbox's rows, leased channel by channel to this process of the fleet."""
+    return DeliveryStore(
+        store,
+        holder=fleet.process,
+        lease_seconds=settings.lease_seconds,
+        sole=store.dialect == "sqlite",  # one process per SQLite file (ProcessLock)
+    )
+
+
+def _poller(
+    settings: Settings,
+    source: HFSource,
+    ingest: Ingest,
+    store: Store,
+    fleet: Fleet,
+    admin_log: AdminLog,
+    clock: Clock,
+) -> Poller:
+    """The poll of every feed; in a fleet, only the holder of the poll lock polls."""
+    return Poller(
         source,
-        Ingest(store, planner, on_queued=wake),
+        ingest,
         store,
         settings.feeds,
         interval_seconds=settings.poll_seconds,
@@ -267,10 +308,19 @@ def build_services(
         may_poll=fleet.may_poll,
         report=admin_log.report,
     )
-    foryou = ForYouService(
-        store, saved_store, ForYouStore(store), people, deliveries, on_queued=wake, clock=clock
-    )
-    outbox = Outbox(
+
+
+def _outbox(
+    settings: Settings,
+    deliveries: DeliveryStore,
+    transport: DiscordTransport,
+    wake: Wakeup,
+    fleet: Fleet,
+    admin_log: AdminLog,
+    clock: Clock,
+) -> Outbox:
+    """The sender's loop: paced at this process's share of the fleet's send rate."""
+    return Outbox(
         deliveries,
         transport,
         wake=wake,
@@ -279,15 +329,18 @@ def build_services(
         clock=clock,
         report=admin_log.report,
     )
-    scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
-    scheduler.every(settings.heartbeat_seconds, fleet.beat, name=HEARTBEAT_JOB)
-    # Any process may run it: each digest is claimed before it is queued.
-    scheduler.every(
-        min(settings.poll_seconds, DIGEST_CHECK_SECONDS),
-        foryou.send_due_digests,
-        name="foryou digests",
-    )
-    status = StatusSource(
+
+
+def _status(
+    settings: Settings,
+    store: Store,
+    scheduler: Scheduler,
+    deliveries: DeliveryStore,
+    fleet: Fleet,
+    clock: Clock,
+) -> StatusSource:
+    """What /paperbot status reads: polls, the outbox, the store's health, the fleet."""
+    return StatusSource(
         store,
         settings.feeds,
         clock(),
@@ -297,17 +350,30 @@ def build_services(
         fleet.members,
         version=__version__,
     )
-    return Services(
-        wake=wake,
-        topics=topics,
-        follows=FollowService(topics, people, deliveries, clock=clock),
-        search=search,
-        saved=saved,
-        foryou=foryou,
-        status=status,
-        admin_log=admin_log,
-        outbox=outbox,
-        save_button=save_button,
+
+
+def _admin_log(store: Store, transport: DiscordTransport, scheduler: Scheduler) -> AdminLog:
+    """Each server's admin log, which also hears when the store stops and starts taking writes."""
+    admin_log = AdminLog(GuildSettingsStore(store), transport.post_line)
+
+    def store_changed(problem: str | None) -> None:
+        scheduler.spawn(admin_log.report(None, _store_line(problem)), name="admin log")
+
+    store.health.listeners.append(store_changed)
+    return admin_log
+
+
+def _schedule(
+    settings: Settings, scheduler: Scheduler, poller: Poller, fleet: Fleet, foryou: ForYouService
+) -> None:
+    """The interval jobs; they start once Discord has accepted the token."""
+    scheduler.every(settings.poll_seconds, poller.poll, name=POLL_JOB)
+    scheduler.every(settings.heartbeat_seconds, fleet.beat, name=HEARTBEAT_JOB)
+    # Any process may run it: each digest is claimed before it is queued.
+    scheduler.every(
+        min(settings.poll_seconds, DIGEST_CHECK_SECONDS),
+        foryou.send_due_digests,
+        name="foryou digests",
     )
 
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import shutil
 import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-
-import aiohttp
 
 from bot import __version__
 from bot.config import (
@@ -22,19 +18,8 @@ from bot.config import (
     log_settings_warnings,
     shard_settings,
 )
-from bot.core.clock import utc_now
-from bot.core.delivery.poller import fetch_feed
-from bot.core.errors import SourceError, StoreOpenError, UserError
-from bot.core.hf.parser import parse_body
-from bot.core.hf.source import HFSource, RetryPolicy
-from bot.core.matching.judge import doc_of, matches
-from bot.core.matching.query import Query, QueryError, parse
-from bot.core.matching.text import words
-from bot.core.matching.vocabulary import Vocabulary
-from bot.core.matching.why import verdict
-from bot.core.models import Paper
-from bot.core.paper_ids import parse_paper_id
-from bot.core.recommend import MIN_SAVED, recommend
+from bot.core.errors import StoreOpenError
+from bot.core.recommend import MIN_SAVED
 from bot.core.store import Store
 from bot.core.store.backup import BackupRefused, check_destination
 from bot.core.store.copy import CopyRefused, copy_database
@@ -43,6 +28,7 @@ from bot.core.store.health import unwritable_reason
 from bot.core.store.sqlite import ProcessLock
 from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail
 from bot.logs import setup_logging
+from bot.preview import preview, recommend
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal "
@@ -66,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--shard-count", metavar="N", help="shards in all, e.g. 8 (PAPERBOT_SHARD_COUNT)"
     )
 
+    _add_preview(commands)
+    _add_recommend(commands)
+    _add_db(commands)
+    return parser
+
+
+def _add_preview(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`paperbot preview`: fetch papers once and print them (and what topics match)."""
     preview = commands.add_parser(
         "preview", help="fetch papers once and print them; needs neither Discord nor the database"
     )
@@ -89,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
+
+def _add_recommend(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`paperbot recommend`: rank a source's papers by papers you saved."""
     rec = commands.add_parser(
         "recommend",
         help="rank a source's papers by papers you saved; needs neither Discord nor the database",
@@ -108,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
+
+def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`paperbot db migrate | backup | copy`: database maintenance."""
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="bring the database schema up to date")
@@ -123,7 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument(
         "--force", action="store_true", help="replace what the target database already holds"
     )
-    return parser
 
 
 # Options whose value may start with "-" (`--topic -survey` excludes a word).
@@ -152,10 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.explain and not args.topic:
             return fail("--explain needs at least one --topic", EXIT_USAGE)
         return asyncio.run(
-            _preview(settings, args.source, args.limit, args.json, args.topic, args.explain)
+            preview(settings, args.source, args.limit, args.json, args.topic, args.explain)
         )
     if args.command == "recommend":
-        return asyncio.run(_recommend(settings, args.source, args.saved, args.limit, args.json))
+        return asyncio.run(recommend(settings, args.source, args.saved, args.limit, args.json))
     if args.db_command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.db_command == "copy":
@@ -193,180 +192,6 @@ def _run(settings: Settings) -> int:
     from bot.app import run_bot  # imported here so that preview and db never load discord.py
 
     return asyncio.run(run_bot(settings))
-
-
-async def _preview(
-    settings: Settings,
-    source: str | None,
-    limit: int | None,
-    as_json: bool,
-    topics: Sequence[str] = (),
-    explain_id: str | None = None,
-) -> int:
-    try:
-        queries = [parse(t) for t in topics]
-    except QueryError as exc:
-        # The message, then the query with a caret under the problem (no Markdown fences).
-        lines = [line for line in str(exc).splitlines() if line != "```"]
-        return fail("bad --topic: " + "\n  ".join(lines), EXIT_USAGE)
-    try:
-        papers = await _fetch_preview(settings, source)
-    except (SourceError, OSError) as exc:
-        return fail(f"cannot read {source or settings.hf_endpoint}: {exc}", EXIT_FAILURE)
-    vocabulary = Vocabulary.of_documents(words(f"{p.title} {p.abstract}") for p in papers)
-    if explain_id is not None:
-        return _explain(papers, queries, explain_id, vocabulary, as_json)
-    shown = papers[:limit] if limit else papers
-    docs = [(p, doc_of(p, vocabulary=vocabulary)) for p in shown]
-    matched = [(q, [p for p, d in docs if matches(q.tree, d)]) for q in queries]
-    if as_json:
-        payload: dict[str, object] = {
-            "papers": [
-                {"id": p.id, "title": p.title, "upvotes": p.upvotes, "url": p.hf_url} for p in shown
-            ]
-        }
-        if queries:
-            payload["topics"] = [
-                {"query": q.text, "matches": [p.id for p in found]} for q, found in matched
-            ]
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    print(format_table(shown))
-    for query, found in matched:
-        print(f"\ntopic {query.text!r} (understood as {query.understood}): {len(found)} match")
-        if found:
-            print(format_table(found))
-    return EXIT_OK
-
-
-def _explain(
-    papers: Sequence[Paper],
-    queries: Sequence[Query],
-    wanted: str,
-    vocabulary: Vocabulary,
-    as_json: bool,
-) -> int:
-    try:
-        paper_id = parse_paper_id(wanted)
-    except UserError as exc:
-        return fail(f"bad --explain: {exc}", EXIT_USAGE)
-    paper = next((p for p in papers if p.id == paper_id), None)
-    if paper is None:
-        return fail(f"paper {paper_id} is not in the source ({len(papers)} papers)", EXIT_FAILURE)
-    doc = doc_of(paper, vocabulary=vocabulary)
-    found = [verdict(paper, q, doc) for q in queries]
-    if as_json:
-        payload = {
-            "paper": {"id": paper.id, "title": paper.title},
-            "topics": [
-                {"query": v.query.text, "matches": v.matches, "reasons": list(v.reasons)}
-                for v in found
-            ],
-        }
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    print(f"{paper.id}  {paper.title}")
-    for v in found:
-        print(f"\ntopic {v.query.text!r}: {'matches' if v.matches else 'does not match'}")
-        for reason in v.reasons:
-            print(f"  - {reason}")
-    return EXIT_OK
-
-
-async def _recommend(
-    settings: Settings, source: str, saved_ids: Sequence[str], limit: int, as_json: bool
-) -> int:
-    try:
-        wanted = list(dict.fromkeys(parse_paper_id(s) for s in saved_ids))
-    except UserError as exc:
-        return fail(f"bad --saved: {exc}", EXIT_USAGE)
-    if len(wanted) < MIN_SAVED:
-        return fail(
-            f"--saved needs {MIN_SAVED} different papers at least (got {len(wanted)}): "
-            "fewer say too little about what you read",
-            EXIT_USAGE,
-        )
-    try:
-        papers = await _fetch_preview(settings, source)
-    except (SourceError, OSError) as exc:
-        return fail(f"cannot read {source}: {exc}", EXIT_FAILURE)
-    found = {p.id: p for p in papers}
-    missing = [i for i in wanted if i not in found]
-    if missing:  # saved papers are often older than the source: ask Hugging Face for them
-        async with aiohttp.ClientSession() as session:
-            hf = HFSource(
-                session,
-                settings.hf_endpoint,
-                version=__version__,
-                policy=RetryPolicy(attempts=3, base_delay=0.5),
-            )
-            for paper_id in missing:
-                try:
-                    paper = await hf.paper(paper_id)
-                except SourceError as exc:
-                    return fail(f"cannot look up saved paper {paper_id}: {exc}", EXIT_FAILURE)
-                if paper is None:
-                    return fail(f"bad --saved: Hugging Face has no paper {paper_id}", EXIT_USAGE)
-                found[paper_id] = paper
-    # Best first: papers like none of the saved ones (score 0) can only come last.
-    ranked = [r for r in recommend([found[i] for i in wanted], papers, limit=limit) if r.score > 0]
-    if as_json:
-        payload = {
-            "papers": [
-                {
-                    "id": r.paper.id,
-                    "title": r.paper.title,
-                    "score": r.score,
-                    "because": list(r.because),
-                    "terms": list(r.terms),
-                }
-                for r in ranked
-            ]
-        }
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    width = shutil.get_terminal_size((100, 20)).columns
-    for n, r in enumerate(ranked, start=1):
-        print(f"{n:>3}. {r.score:.3f}  {r.paper.id}  {r.paper.title}"[:width])
-        if r.because:
-            print(f"     like {', '.join(r.because)}: {', '.join(r.terms)}"[:width])
-    return EXIT_OK
-
-
-async def _fetch_preview(settings: Settings, source: str | None) -> list[Paper]:
-    if source is not None and not source.startswith(("http://", "https://")):
-        body = await asyncio.to_thread(Path(source).read_bytes)
-        return parse_body(body).papers
-    async with aiohttp.ClientSession() as session:
-        # A one-off command: fewer, shorter retries than the bot's polls.
-        hf = HFSource(
-            session,
-            settings.hf_endpoint,
-            version=__version__,
-            policy=RetryPolicy(attempts=3, base_delay=0.5),
-        )
-        if source is not None:
-            return await hf.fetch_list(source)
-        papers: dict[str, Paper] = {}
-        for feed in settings.feeds:
-            for paper in await fetch_feed(hf, feed, utc_now()):
-                papers.setdefault(paper.id, paper)
-        return sorted(papers.values(), key=lambda p: p.upvotes, reverse=True)
-
-
-def format_table(papers: Sequence[Paper]) -> str:
-    """A plain table: id, upvotes, title (cut to the terminal's width)."""
-    width = shutil.get_terminal_size((100, 24)).columns
-    id_width = max([len("ID"), *(len(p.id) for p in papers)])
-    title_width = max(width - id_width - 10, 20)
-    lines = [f"{'ID':<{id_width}}  {'UPVOTES':>7}  TITLE"]
-    for paper in papers:
-        title = paper.title
-        if len(title) > title_width:
-            title = title[: title_width - 1] + "…"
-        lines.append(f"{paper.id:<{id_width}}  {paper.upvotes:>7}  {title}")
-    lines.append(f"{len(papers)} paper{'s' if len(papers) != 1 else ''}")
-    return "\n".join(lines)
 
 
 async def _migrate(settings: Settings) -> int:

@@ -21,8 +21,9 @@ from rapidfuzz.distance import OSA
 
 from bot.core.clock import Clock, utc_now
 from bot.core.errors import SourceError, UserError
-from bot.core.matching.query import Any_, Group, Node, Not, Phrase, Term, parse
+from bot.core.matching.query import parse
 from bot.core.matching.text import fold
+from bot.core.matching.tree import Any_, Group, Node, Not, Phrase, Term
 from bot.core.models import Paper
 from bot.core.paper_ids import parse_paper_id
 from bot.core.store import Store

@@ -12,9 +12,9 @@ from bot.core.delivery.outbox import (
     MAX_ATTEMPTS,
     ForumPost,
     Outbox,
-    Pace,
     nonce_for,
 )
+from bot.core.delivery.pace import Pace
 from bot.core.errors import DeliveryFailed
 from bot.core.models import NewDelivery, Paper, TopicOptions
 from bot.core.store import Store

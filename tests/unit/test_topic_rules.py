@@ -16,8 +16,9 @@ from bot.core.matching.doc import Doc
 from bot.core.matching.explain import evidence, explain
 from bot.core.matching.index import TopicIndex
 from bot.core.matching.judge import doc_of, find, matches
-from bot.core.matching.query import Group, parse
+from bot.core.matching.query import parse
 from bot.core.matching.text import family, words
+from bot.core.matching.tree import Group
 from bot.core.matching.vocabulary import Vocabulary
 from bot.core.models import Paper
 

@@ -26,13 +26,14 @@ import contextlib
 import hashlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import Report
+from bot.core.delivery.pace import Pace, Sleep, Throttle, Wakeup
 from bot.core.errors import DeliveryFailed, StoreUnwritable
 from bot.core.models import DM_GUILD, Delivery, Paper
 
@@ -50,7 +51,6 @@ ERROR_PAUSE = 5.0
 STORE_RETRY_FIRST = 1.0  # then doubling while the store stays unwritable
 STORE_RETRY_MAX = 30.0
 
-Sleep = Callable[[float], Awaitable[None]]
 Entry = tuple[Paper, Sequence[str]]  # a paper and the topics of the channel it matched
 
 
@@ -137,15 +137,6 @@ def nonce_for(ids: Sequence[int]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Pace:
-    """How fast the outbox sends: messages per second overall, and the retry backoff."""
-
-    per_second: float = 40.0
-    backoff_base: float = 30.0
-    backoff_max: float = 3600.0
-
-
-@dataclass(frozen=True, slots=True)
 class Message:
     """What one Discord message carries: a card, a bundle of papers, or a digest."""
 
@@ -174,47 +165,6 @@ def messages(due: Sequence[Delivery]) -> dict[int, list[Message]]:
             chunk = tuple(bundled[start : start + BUNDLE])
             found.append(Message(channel_id, chunk, "card" if len(chunk) == 1 else "bundle"))
     return planned
-
-
-class Throttle:
-    """One pace for every sender at once: sends start at least `1 / rate` seconds apart."""
-
-    def __init__(self, rate: float, sleep: Sleep) -> None:
-        self._gap = 1.0 / rate
-        self._sleep = sleep
-        self._next = 0.0
-
-    def set_rate(self, rate: float) -> None:
-        self._gap = 1.0 / rate
-
-    async def wait(self) -> None:
-        now = asyncio.get_running_loop().time()
-        slot = max(now, self._next)
-        self._next = slot + self._gap
-        if slot > now:
-            await self._sleep(slot - now)
-
-
-class Wakeup:
-    """Something was queued: any service calls it, and the outbox, waiting between batches,
-    looks at once rather than at its next timer. Built first, handed to both."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def __call__(self) -> None:
-        self._event.set()
-
-    def clear(self) -> None:
-        self._event.clear()
-
-    async def wait(self, seconds: float) -> None:
-        """Until woken, or `seconds` at most."""
-        # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a cancellation
-        # that arrives as the wait ends, and the loop would then outlive shutdown.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._event.wait()
 
 
 class Outbox:

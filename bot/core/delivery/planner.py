@@ -18,7 +18,8 @@ from typing import Protocol
 
 from bot.core.matching.doc import doc_of
 from bot.core.matching.index import TopicIndex
-from bot.core.matching.query import Node, QueryError, parse
+from bot.core.matching.query import QueryError, parse
+from bot.core.matching.tree import Node
 from bot.core.matching.vocabulary import Vocabulary, VocabularyCache
 from bot.core.models import NewDelivery, Paper, Topic
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from bot.core.matching.text import family, same, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +133,55 @@ CONCEPTS: tuple[Concept, ...] = (
         phrases=("program synthesis", "code completion"),
     ),
 )
+
+
+# -- looking concepts up, as keys of word families (or of plain words, when `families` is off)
+
+
+@cache
+def concept_keys(families: bool) -> dict[tuple[str, ...], int]:
+    """Each concept's name as a key (its words' families), with its index in CONCEPTS."""
+    key = family if families else same
+    return {tuple(key(w) for w in words(c.name)): i for i, c in enumerate(CONCEPTS)}
+
+
+@cache
+def concept_key_list(families: bool) -> list[tuple[str, ...]]:
+    return list(concept_keys(families))
+
+
+@cache
+def concept_phrases(families: bool) -> list[list[tuple[tuple[str, ...], str]]]:
+    """Each concept's phrases as families, with the phrase as written (to say what implied it)."""
+    key = family if families else same
+    return [[(tuple(key(w) for w in words(p)), p) for p in c.phrases] for c in CONCEPTS]
+
+
+@cache
+def broader_concepts(i: int, families: bool) -> tuple[tuple[str, ...], ...]:
+    """The keys of every concept that concept `i` implies, directly or through another."""
+    key = family if families else same
+    found: list[tuple[str, ...]] = []
+    for broader in CONCEPTS[i].also:
+        wanted = tuple(key(w) for w in words(broader))
+        found.append(wanted)
+        index = concept_keys(families).get(wanted)
+        if index is not None:
+            found.extend(broader_concepts(index, families))
+    return tuple(found)
+
+
+@cache
+def concept_pattern(i: int) -> re.Pattern[str] | None:
+    return CONCEPTS[i].pattern
+
+
+@lru_cache(maxsize=200_000)
+def named_concepts(word: str) -> frozenset[int]:
+    """The concepts whose names `word` is (most words are none: asked once per word)."""
+    found = set()
+    for i in range(len(CONCEPTS)):
+        pattern = concept_pattern(i)
+        if pattern is not None and pattern.fullmatch(word):
+            found.add(i)
+    return frozenset(found)

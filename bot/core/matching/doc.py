@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cache, cached_property, lru_cache
 from itertools import pairwise
 
 from bot.core.matching.acronyms import ACRONYMS
-from bot.core.matching.concepts import CONCEPTS
-from bot.core.matching.query import FUZZY_MIN_LENGTH, Node
+from bot.core.matching.fields import ABSTRACT, AUTHOR, KEYWORD, SUMMARY, TITLE
+from bot.core.matching.implied import Mention, find_concepts, possible_concepts, units_of
+from bot.core.matching.query import FUZZY_MIN_LENGTH
 from bot.core.matching.rules import RULES, Rules
 from bot.core.matching.text import (
     MEANING_PREFIXES,
@@ -29,18 +29,18 @@ from bot.core.matching.text import (
     family,
     fold,
     negated,
+    same,
     stem,
     strip_accents,
     traits,
     without_release,
     words,
 )
+from bot.core.matching.tree import Node
+from bot.core.matching.typos import deletions, sketch
 from bot.core.matching.vocabulary import Vocabulary
 from bot.core.models import Paper
 
-FIELD_NAMES = ("title", "abstract", "summary", "keyword", "author")
-TITLE, ABSTRACT, SUMMARY, KEYWORD, AUTHOR = range(5)
-GENERATED = (SUMMARY, KEYWORD)  # Hugging Face's machine-written AI summary and keywords
 # A separator that no word equals: what is appended to a sentence never joins its phrases.
 _GAP = "|"
 
@@ -57,79 +57,16 @@ _ASIDE = re.compile(r"\(([A-Za-z0-9]+)\)")
 Counts = tuple[int, int, int, int, int]
 
 
-@dataclass
-class Mention:
-    """Where a paper implies a concept: how often per field, and by what."""
-
-    counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
-    via: str = ""  # the first word or phrase that implied it
-    index: int = -1  # the concept's place in CONCEPTS (-1: only implied by narrower ones)
-    sources: list[Mention] = field(default_factory=list)  # the narrower concepts that imply it
-
-
-def _same(word: str) -> str:
-    return word
-
-
 @cache
 def _expansion(acronym: str, families: bool) -> tuple[str, ...]:
-    key = family if families else _same
+    key = family if families else same
     return tuple(key(w) for w in words(ACRONYMS[acronym][0]))
-
-
-@cache
-def concept_keys(families: bool) -> dict[tuple[str, ...], int]:
-    """Each concept's name as a key (its words' families), with its index in CONCEPTS."""
-    key = family if families else _same
-    return {tuple(key(w) for w in words(c.name)): i for i, c in enumerate(CONCEPTS)}
-
-
-@cache
-def _key_list(families: bool) -> list[tuple[str, ...]]:
-    return list(concept_keys(families))
-
-
-@cache
-def _concept_phrases(families: bool) -> list[list[tuple[tuple[str, ...], str]]]:
-    """Each concept's phrases as families, with the phrase as written (to say what implied it)."""
-    key = family if families else _same
-    return [[(tuple(key(w) for w in words(p)), p) for p in c.phrases] for c in CONCEPTS]
-
-
-@cache
-def _broader(i: int, families: bool) -> tuple[tuple[str, ...], ...]:
-    """The keys of every concept that concept `i` implies, directly or through another."""
-    key = family if families else _same
-    found: list[tuple[str, ...]] = []
-    for broader in CONCEPTS[i].also:
-        wanted = tuple(key(w) for w in words(broader))
-        found.append(wanted)
-        index = concept_keys(families).get(wanted)
-        if index is not None:
-            found.extend(_broader(index, families))
-    return tuple(found)
-
-
-@cache
-def _pattern(i: int) -> re.Pattern[str] | None:
-    return CONCEPTS[i].pattern
 
 
 @lru_cache(maxsize=200_000)
 def _family_of(raw: str) -> str:
     """A lower-case token's word family, in one cached call (`text.family` of `text.stem`)."""
     return family(stem(raw))
-
-
-@lru_cache(maxsize=200_000)
-def _named(word: str) -> frozenset[int]:
-    """The concepts whose names `word` is (most words are none: asked once per word)."""
-    found = set()
-    for i in range(len(CONCEPTS)):
-        pattern = _pattern(i)
-        if pattern is not None and pattern.fullmatch(word):
-            found.add(i)
-    return frozenset(found)
 
 
 class Doc:
@@ -150,7 +87,7 @@ class Doc:
         self.rules = rules
         # Without a corpus, English alone still keeps typos from turning one word into another.
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
-        self.key: Key = family if rules.word_families else _same
+        self.key: Key = family if rules.word_families else same
         self._norm: Key = _family_of if rules.word_families else stem  # raw token → key
         if rules.skip_release:
             texts = (texts[0], without_release(texts[1]), without_release(texts[2]), *texts[3:])
@@ -166,8 +103,9 @@ class Doc:
             self._add_field(index, text)
         # The concepts the paper may imply (a superset, cheap to find): what the index looks
         # up; `concepts` reads which it does imply, the first time a topic asks.
-        self._candidates: set[int] = set()  # the concepts the paper may imply, by index
-        self.concept_tokens = self._possible_concepts() if rules.concepts else frozenset()
+        self._candidates, self.concept_tokens = (
+            possible_concepts(self) if rules.concepts else (set(), frozenset())
+        )
         self.every = frozenset().union(*self.counts) | self.concept_tokens
         self.cache: dict[Node, object] = {}
         self._concept_units: dict[tuple[str, ...], set[int]] = {}
@@ -329,72 +267,7 @@ class Doc:
     @cached_property
     def concepts(self) -> dict[tuple[str, ...], Mention]:
         """The concepts the paper implies, by key (`concept_keys`), with where and by what."""
-        return self._find_concepts() if self.rules.concepts else {}
-
-    def _concept_fields(self) -> tuple[int, ...]:
-        if self.rules.generated == "full":
-            return (TITLE, ABSTRACT, *GENERATED)
-        return (TITLE, ABSTRACT)
-
-    def _possible_concepts(self) -> frozenset[str]:
-        self._candidates = self._concept_candidates()
-        found = {self._concept_keys[i] for i in self._candidates}
-        for i in sorted(self._candidates):
-            found.update(_broader(i, self.rules.word_families))
-        return frozenset(" ".join(k) for k in found)
-
-    @property
-    def _concept_keys(self) -> list[tuple[str, ...]]:
-        return _key_list(self.rules.word_families)
-
-    def _concept_candidates(self) -> set[int]:
-        """The concepts whose name the paper writes or whose phrases' words it holds (a
-        superset of `concepts`, found with set operations), and the broader ones they imply."""
-        read = self._concept_fields()
-        held = set().union(*(self.counts[i] for i in read))
-        named = set().union(*map(_named, set().union(*(self.words[i] for i in read))))
-        phrases = _concept_phrases(self.rules.word_families)
-        possible = {
-            i for i, options in enumerate(phrases) if any(held.issuperset(p) for p, _ in options)
-        }
-        return possible | named
-
-    def _find_concepts(self) -> dict[tuple[str, ...], Mention]:
-        read = self._concept_fields()
-        keys = self._concept_keys
-        phrases = _concept_phrases(self.rules.word_families)
-        found: dict[tuple[str, ...], Mention] = {}
-        # Which concepts each field's words name, asked once per distinct word.
-        named: dict[int, list[tuple[int, str, int]]] = {}
-        for index in read:
-            for word, n in Counter(self.words[index]).items():
-                for i in _named(word):
-                    named.setdefault(i, []).append((index, word, n))
-        for i in sorted(self._candidates):  # the rest cannot be implied
-            mention = Mention()
-            for index, word, n in named.get(i, ()):
-                mention.counts[index] += n
-                mention.via = mention.via or word
-            for index in read:
-                held = self.counts[index].keys()
-                for phrase, written in phrases[i]:
-                    times = self.occurrences(index, phrase) if held >= set(phrase) else 0
-                    if times:
-                        mention.counts[index] += times
-                        mention.via = mention.via or written
-            if any(mention.counts):
-                mention.index = i
-                found[keys[i]] = mention
-        for i, concept in enumerate(CONCEPTS):  # a VLM is also an LLM, and multimodal
-            source = found.get(keys[i])
-            if source is None:
-                continue
-            for broader in concept.also:
-                target = found.setdefault(tuple(self.key(w) for w in words(broader)), Mention())
-                target.counts = [a + b for a, b in zip(target.counts, source.counts, strict=True)]
-                target.via = target.via or source.via
-                target.sources.append(source)
-        return found
+        return find_concepts(self, self._candidates) if self.rules.concepts else {}
 
     def concept_units(self, key: tuple[str, ...]) -> set[int]:
         """The units (0 the title, i the abstract's sentence i - 1) where a concept is implied."""
@@ -403,7 +276,7 @@ class Doc:
             return set()
         cached = self._concept_units.get(key)
         if cached is None:
-            cached = self._concept_units[key] = _units_of(mention, self)
+            cached = self._concept_units[key] = units_of(mention, self)
         return cached
 
     def occurrences(self, index: int, wanted: tuple[str, ...]) -> int:
@@ -466,17 +339,17 @@ class Doc:
     def typo_sketch(self) -> frozenset[tuple[str, int]]:
         """For each typo-able word, its first and last letters and its first three, each with
         its length: a word one typo from another shares one of these (`typo_probes`)."""
-        return frozenset().union(*map(_sketch, self.typo_able))
+        return frozenset().union(*map(sketch, self.typo_able))
 
     @cached_property
     def typo_keys(self) -> frozenset[str]:
         """Salient typo-able words and their deletions (what the topic index looks up)."""
         key, salient = self.key, self.salient
-        return frozenset().union(*map(_deletions, (w for w in self.typo_able if key(w) in salient)))
+        return frozenset().union(*map(deletions, (w for w in self.typo_able if key(w) in salient)))
 
     @cached_property
     def typo_keys_all(self) -> frozenset[str]:
-        return frozenset().union(*map(_deletions, self.typo_able))
+        return frozenset().union(*map(deletions, self.typo_able))
 
 
 def doc_of(paper: Paper, rules: Rules = RULES, vocabulary: Vocabulary | None = None) -> Doc:
@@ -493,22 +366,6 @@ def doc_of(paper: Paper, rules: Rules = RULES, vocabulary: Vocabulary | None = N
     )
 
 
-def _units_of(mention: Mention, doc: Doc) -> set[int]:
-    found: set[int] = set()
-    for source in mention.sources:
-        found |= _units_of(source, doc)
-    if mention.index < 0:
-        return found
-    pattern = _pattern(mention.index)
-    phrases = _concept_phrases(doc.rules.word_families)[mention.index]
-    for u, unit in enumerate(doc.units):
-        if (pattern is not None and any(pattern.fullmatch(w) for w in unit)) or any(
-            count_in(unit, p) for p, _written in phrases
-        ):
-            found.add(u)
-    return found
-
-
 def _defines_otherwise(acronym: str, before: list[str]) -> bool:
     """Whether the words before "(ACRONYM)" spell it out, as something other than ours: the
     paper's own definition ("attack success rate (ASR)") wins over the table's."""
@@ -517,50 +374,3 @@ def _defines_otherwise(acronym: str, before: list[str]) -> bool:
     if len(words_) < len(letters) or [w[0] for w in words_] != letters:
         return False
     return tuple(words_) != tuple(w for w in words(ACRONYMS[acronym][0]) if w not in STOPWORDS)
-
-
-@lru_cache(maxsize=100_000)
-def typo_probes(word: str) -> frozenset[tuple[str, int]]:
-    """What a word one typo from `word` has in `Doc.typo_sketch`: an edit inside the word keeps
-    its first and last letters, one at its end its first three; the length moves by one."""
-    size = len(word)
-    return frozenset(
-        (key, length)
-        for key in (word[0] + word[-1], word[:3])
-        for length in (size - 1, size, size + 1)
-    )
-
-
-def typo_keys(words_: Iterable[str]) -> set[str]:
-    """Typo-able words and every deletion of them but the first letter's (never forgiven)."""
-    return set().union(
-        *(_deletions(w) for w in words_ if len(w) >= FUZZY_MIN_LENGTH and not w.isdigit())
-    )
-
-
-@lru_cache(maxsize=200_000)
-def _deletions(word: str) -> frozenset[str]:
-    """`word` and every deletion of one of its letters but the first (never forgiven)."""
-    return frozenset((word, *(word[:i] + word[i + 1 :] for i in range(1, len(word)))))
-
-
-@lru_cache(maxsize=200_000)
-def _sketch(word: str) -> tuple[tuple[str, int], tuple[str, int]]:
-    return ((word[0] + word[-1], len(word)), (word[:3], len(word)))
-
-
-def count_in(sequence: list[str], wanted: tuple[str, ...] | list[str]) -> int:
-    """How often `wanted` stands in `sequence`, word after word."""
-    first = wanted[0]
-    if first not in sequence:
-        return 0
-    size, target = len(wanted), list(wanted)
-    found, start = 0, 0
-    while True:
-        try:
-            i = sequence.index(first, start)
-        except ValueError:
-            return found
-        if sequence[i : i + size] == target:
-            found += 1
-        start = i + 1

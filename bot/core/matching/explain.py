@@ -10,7 +10,8 @@ that the matcher decides by, so an explanation never disagrees with a verdict.
 
 from __future__ import annotations
 
-from bot.core.matching.doc import ABSTRACT, AUTHOR, KEYWORD, SUMMARY, TITLE, Doc
+from bot.core.matching.doc import Doc
+from bot.core.matching.fields import ABSTRACT, AUTHOR, KEYWORD, SUMMARY, TITLE
 from bot.core.matching.judge import (
     Found,
     find,
@@ -20,7 +21,7 @@ from bot.core.matching.judge import (
     near,
     typo_candidates,
 )
-from bot.core.matching.query import All, Group, Node, Not, Phrase, Term, render
+from bot.core.matching.tree import All, Group, Node, Not, Phrase, Term, render
 
 MAX_EVIDENCE = 3
 _PLACE = {

@@ -21,11 +21,13 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from bot.core.matching.doc import Doc, concept_keys, typo_keys
+from bot.core.matching.concepts import concept_keys
+from bot.core.matching.doc import Doc
 from bot.core.matching.judge import Check, compile_query, find
-from bot.core.matching.query import All, Any_, Group, Node, Not, Phrase, Term
 from bot.core.matching.rules import RULES, Rules
 from bot.core.matching.text import STOPWORDS, family, words
+from bot.core.matching.tree import All, Any_, Group, Node, Not, Phrase, Term
+from bot.core.matching.typos import typo_keys
 
 K = TypeVar("K", bound=Hashable)
 Leaf = Term | Phrase

@@ -15,23 +15,13 @@ from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 
-from bot.core.matching.doc import (
-    ABSTRACT,
-    AUTHOR,
-    FIELD_NAMES,
-    KEYWORD,
-    SUMMARY,
-    TITLE,
-    Counts,
-    Doc,
-    concept_keys,
-    count_in,
-    doc_of,
-    typo_probes,
-)
-from bot.core.matching.query import All, Any_, Group, Node, Not, Phrase, Term
+from bot.core.matching.concepts import concept_keys
+from bot.core.matching.doc import Counts, Doc, doc_of
+from bot.core.matching.fields import ABSTRACT, AUTHOR, FIELD_NAMES, KEYWORD, SUMMARY, TITLE
 from bot.core.matching.rules import RULES, Rules
-from bot.core.matching.text import STOPWORDS
+from bot.core.matching.text import STOPWORDS, count_in
+from bot.core.matching.tree import All, Any_, Group, Node, Not, Phrase, Term
+from bot.core.matching.typos import typo_probes
 
 __all__ = ["FIELD_NAMES", "RULES", "Doc", "Found", "Rules", "doc_of", "find", "matches"]
 

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from dataclasses import field as dc_field
-from typing import Union
 
 from bot.core.errors import UserError
-from bot.core.matching.acronyms import ACRONYMS, COMPOUND_PREFIXES
-from bot.core.matching.text import STOPWORDS, words
+from bot.core.matching.acronyms import ACRONYMS
+from bot.core.matching.expansion import expand_tree
+from bot.core.matching.text import words
+from bot.core.matching.tree import All, Any_, Group, Node, Not, Phrase, Term, render
 
 MAX_LENGTH = 300
 MAX_TERMS = 30
 FUZZY_MIN_LENGTH = 5
-MAX_VARIANTS = 24  # ways the words of a Group may stand together (acronyms in and out)
 FIELDS = {
     "title": "title",
     "abstract": "abstract",
@@ -40,56 +39,6 @@ FIELDS = {
 
 class QueryError(UserError):
     """A query that cannot be parsed; the message points at the problem."""
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    word: str  # normalised and stemmed
-    field: str | None = None
-    fuzzy: bool = False
-    label: str = dc_field(default="", compare=False)  # as typed, for display
-    # A term of art (MoE, NeRF, RLHF): one mention in a paper says what it is about.
-    acronym: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Phrase:
-    words: tuple[str, ...]
-    field: str | None = None
-    label: str = dc_field(default="", compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class All:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Words typed side by side without quotes, naming one interest: `speculative decoding`.
-
-    It matches where its words stand together in the paper, in order (`phrases`: the words as
-    typed, and with acronyms swapped for their expansions and back), the way a quoted phrase
-    does; or where every word of `parts` (stop words left out) holds on its own, near the
-    others. `parse` leaves `phrases` empty; the expanded tree fills them.
-    """
-
-    parts: tuple[Node, ...]
-    label: str = dc_field(default="", compare=False)
-    phrases: tuple[Phrase, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Any_:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    child: Node
-
-
-Node = Union[Term, Phrase, All, Any_, Not, Group]  # noqa: UP007 (a runtime alias used in isinstance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +80,7 @@ def parse(text: str, *, expand: bool = True) -> Query:
     if parser.terms > MAX_TERMS:
         raise QueryError(f"The query has {parser.terms} terms; the limit is {MAX_TERMS}.")
     _check_positive(tree, stripped)
-    expanded = _expand(tree) if expand else tree
+    expanded = expand_tree(tree) if expand else tree
     return Query(
         text=stripped,
         tree=expanded,
@@ -139,40 +88,6 @@ def parse(text: str, *, expand: bool = True) -> Query:
         understood=render(expanded),
         terms=parser.terms,
     )
-
-
-def render(node: Node, *, top: bool = True, canonical: bool = False) -> str:
-    """A node as query text: as the user wrote its words, or in canonical (normalised) form."""
-    if isinstance(node, Term):
-        return _field(node.field) + (node.label if node.label and not canonical else node.word)
-    if isinstance(node, Phrase):
-        text = node.label if node.label and not canonical else " ".join(node.words)
-        return _field(node.field) + '"' + text + '"'
-    if isinstance(node, Not):
-        return "-" + render(node.child, top=False, canonical=canonical)
-    if isinstance(node, Group):
-        return _render_group(node, top=top, canonical=canonical)
-    parts = [render(c, top=False, canonical=canonical) for c in node.children]
-    inner = " ".join(parts) if isinstance(node, All) else " OR ".join(parts)
-    return inner if top else f"({inner})"
-
-
-def _render_group(node: Group, *, top: bool, canonical: bool) -> str:
-    if canonical or not node.label:
-        # Before expansion the parts are the words as typed: the same text as before Groups
-        # existed, so a stored topic's canonical form (its duplicate check) is unchanged.
-        return " ".join(render(c, top=False, canonical=canonical) for c in node.parts)
-    # Spelling a compound hyphenated (multi-modal) is no news to the reader: not shown.
-    typed = "".join(node.phrases[0].words) if node.phrases else ""
-    others = [f'"{p.label}"' for p in node.phrases[1:] if "".join(p.words) != typed]
-    if not others:
-        return node.label
-    inner = " OR ".join([node.label, *others])
-    return f"({inner})"
-
-
-def _field(field: str | None) -> str:
-    return f"{field}:" if field else ""
 
 
 def _lex(text: str) -> list[_Token]:
@@ -401,141 +316,3 @@ def _positive(node: Node) -> bool:
     if isinstance(node, All):
         return any(_positive(c) for c in node.children)
     return all(_positive(c) for c in node.children)
-
-
-_EXPANSIONS: dict[tuple[str, ...], str] = {}
-for _acronym, _meanings in ACRONYMS.items():
-    for _meaning in _meanings:
-        _EXPANSIONS[tuple(words(_meaning))] = _acronym
-_ACRONYM_WORDS = {
-    acronym: [tuple(words(m)) for m in meanings] for acronym, meanings in ACRONYMS.items()
-}
-
-
-def _split_compound(word: str) -> tuple[str, str] | None:
-    for prefix in COMPOUND_PREFIXES:
-        rest = word[len(prefix) :]
-        if word.startswith(prefix) and len(rest) >= 4:
-            return prefix, rest
-    return None
-
-
-def _expand(node: Node) -> Node:
-    """Add the acronym ↔ expansion alternatives, and joined ↔ hyphenated compounds."""
-    if isinstance(node, Term):
-        meanings = _ACRONYM_WORDS.get(node.word)
-        if not meanings:
-            parts = _split_compound(node.word)
-            if parts is None:
-                return node
-            return Any_((node, Phrase(parts, node.field, "-".join(parts))))
-        exact = Term(node.word, node.field, False, node.label, True)
-        shown = ACRONYMS[node.word]
-        return Any_(
-            (exact, *(Phrase(m, node.field, t) for m, t in zip(meanings, shown, strict=True)))
-        )
-    if isinstance(node, Phrase):
-        acronym = _EXPANSIONS.get(node.words)
-        if acronym is None:
-            if len(node.words) == 2 and node.words[0] in COMPOUND_PREFIXES:
-                joined = "".join(node.words)
-                return Any_((node, Term(joined, node.field, False, joined)))
-            return node
-        alternatives: list[Node] = [
-            node,
-            Term(acronym, node.field, False, acronym.upper(), True),
-        ]
-        alternatives += [
-            Phrase(m, node.field, t)
-            for m, t in zip(_ACRONYM_WORDS[acronym], ACRONYMS[acronym], strict=True)
-            if m != node.words
-        ]
-        return Any_(tuple(alternatives))
-    if isinstance(node, Not):
-        return Not(_expand(node.child))
-    if isinstance(node, Group):
-        return _expand_group(node)
-    if isinstance(node, All):
-        return All(tuple(_expand(c) for c in node.children))
-    return Any_(tuple(_expand(c) for c in node.children))
-
-
-def _words_of(node: Node) -> tuple[str, ...]:
-    assert isinstance(node, Term | Phrase), "a Group holds words and hyphenated words only"
-    return (node.word,) if isinstance(node, Term) else node.words
-
-
-def _expand_group(group: Group) -> Group:
-    """Fill in the ways a Group's words may stand together, and its parts for scattered words.
-
-    An acronym's expansion written out among the words is one unit: `graph neural network
-    pooling` holds "GNN pooling" among its phrases, and "GNN" or the phrase among its parts
-    (not "graph", "neural" and "network" on their own).
-    """
-    sequences = [_words_of(p) for p in group.parts]
-    # units[i]: (end, alternatives) for the units that start at part i and end before `end`.
-    units: list[list[tuple[int, list[tuple[str, ...]]]]] = []
-    for i, part in enumerate(group.parts):
-        here = [(i + 1, _alternatives(part))]
-        for end in range(len(sequences), i + 1, -1):
-            run = tuple(w for seq in sequences[i:end] for w in seq)
-            acronym = _EXPANSIONS.get(run)
-            if acronym is not None:
-                here.append((end, [(acronym,)]))
-        units.append(here)
-    variants: list[tuple[str, ...]] = []
-
-    def walk(i: int, prefix: tuple[str, ...]) -> None:
-        if len(variants) >= MAX_VARIANTS:
-            return
-        if i == len(sequences):
-            if prefix not in variants:
-                variants.append(prefix)
-            return
-        for end, alternatives in units[i]:
-            for words_ in alternatives:
-                walk(end, prefix + words_)
-
-    walk(0, ())
-    phrases = tuple(Phrase(v, None, _shown(v)) for v in variants)
-    return Group(_scattered_parts(group.parts, sequences), group.label, phrases)
-
-
-def _alternatives(part: Node) -> list[tuple[str, ...]]:
-    """How one typed word (or hyphenated word) may be written in a paper."""
-    words_ = _words_of(part)
-    found = [words_]
-    if len(words_) == 1:
-        split = _split_compound(words_[0])
-        if split is not None:
-            found.append(split)
-        found += _ACRONYM_WORDS.get(words_[0], [])
-    else:
-        if len(words_) == 2 and words_[0] in COMPOUND_PREFIXES:
-            found.append(("".join(words_),))
-        acronym = _EXPANSIONS.get(words_)
-        if acronym is not None:
-            found.append((acronym,))
-    return found
-
-
-def _shown(variant: tuple[str, ...]) -> str:
-    return " ".join(w.upper() if w in ACRONYMS else w for w in variant)
-
-
-def _scattered_parts(parts: tuple[Node, ...], sequences: list[tuple[str, ...]]) -> tuple[Node, ...]:
-    found: list[Node] = []
-    i = 0
-    while i < len(parts):
-        for end in range(len(parts), i + 1, -1):
-            run = tuple(w for seq in sequences[i:end] for w in seq)
-            if run in _EXPANSIONS:
-                found.append(_expand(Phrase(run, None, " ".join(run))))
-                i = end
-                break
-        else:
-            part = parts[i]
-            if not (isinstance(part, Term) and part.word in STOPWORDS):
-                found.append(_expand(part))
-            i += 1
-    return tuple(found) or tuple(_expand(p) for p in parts)

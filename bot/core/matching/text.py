@@ -226,3 +226,25 @@ def _camel_parts(raw: str) -> tuple[tuple[str, bool], ...]:
         if (len(piece) >= 3 or acronym) and len(piece) < len(raw):
             parts.append((stem(piece.lower()), acronym))
     return tuple(parts)
+
+
+def same(word: str) -> str:
+    """A word as it is: the key of a word when word families are turned off."""
+    return word
+
+
+def count_in(sequence: list[str], wanted: tuple[str, ...] | list[str]) -> int:
+    """How often `wanted` stands in `sequence`, word after word."""
+    first = wanted[0]
+    if first not in sequence:
+        return 0
+    size, target = len(wanted), list(wanted)
+    found, start = 0, 0
+    while True:
+        try:
+            i = sequence.index(first, start)
+        except ValueError:
+            return found
+        if sequence[i : i + size] == target:
+            found += 1
+        start = i + 1

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from bot.core.models import DM_GUILD, Topic, TopicOptions
 from bot.core.store import Store
 from bot.core.store.deliveries import resume_channel_in
-from bot.core.store.driver import from_iso, scalar_in, to_iso
+from bot.core.store.driver import Tx, from_iso, scalar_in, to_iso
 
 MAX_TOPICS_PER_CHANNEL = 25
 MAX_TOPICS_PER_GUILD = 200
@@ -65,27 +65,7 @@ class TopicStore:
         """Insert a topic, checking the limits and duplicates in the same transaction
         (`TopicLimit`)."""
         async with self._store.transaction() as tx:
-            in_channel = await scalar_in(
-                tx, "SELECT count(*) FROM topics WHERE channel_id = ?", (channel_id,)
-            )
-            if in_channel >= MAX_TOPICS_PER_CHANNEL:
-                raise TopicLimit("channel", MAX_TOPICS_PER_CHANNEL)
-            in_guild = (
-                0
-                if guild_id == DM_GUILD  # a person's follows: their DM channel's topics
-                else await scalar_in(
-                    tx, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,)
-                )
-            )
-            if in_guild >= MAX_TOPICS_PER_GUILD:
-                raise TopicLimit("guild", MAX_TOPICS_PER_GUILD)
-            duplicate = await scalar_in(
-                tx,
-                "SELECT count(*) FROM topics WHERE channel_id = ? AND canonical = ?",
-                (channel_id, canonical),
-            )
-            if duplicate:
-                raise TopicLimit("duplicate")
+            await _check_limits(tx, guild_id, channel_id, canonical)
             topic_id = await scalar_in(
                 tx,
                 "INSERT INTO topics (guild_id, channel_id, query, canonical, min_upvotes, "
@@ -221,6 +201,30 @@ class TopicStore:
                 else:
                     await tx.execute("DELETE FROM deliveries WHERE id = ?", (row[0],))
         return topic
+
+
+async def _check_limits(tx: Tx, guild_id: int, channel_id: int, canonical: str) -> None:
+    """Raise `TopicLimit` when one more topic would break a limit (inside the insert's
+    transaction, so two adds at once cannot both pass)."""
+    in_channel = await scalar_in(
+        tx, "SELECT count(*) FROM topics WHERE channel_id = ?", (channel_id,)
+    )
+    if in_channel >= MAX_TOPICS_PER_CHANNEL:
+        raise TopicLimit("channel", MAX_TOPICS_PER_CHANNEL)
+    in_guild = (
+        0
+        if guild_id == DM_GUILD  # a person's follows: their DM channel's topics
+        else await scalar_in(tx, "SELECT count(*) FROM topics WHERE guild_id = ?", (guild_id,))
+    )
+    if in_guild >= MAX_TOPICS_PER_GUILD:
+        raise TopicLimit("guild", MAX_TOPICS_PER_GUILD)
+    duplicate = await scalar_in(
+        tx,
+        "SELECT count(*) FROM topics WHERE channel_id = ? AND canonical = ?",
+        (channel_id, canonical),
+    )
+    if duplicate:
+        raise TopicLimit("duplicate")
 
 
 def _topic(row: Any) -> Topic:
