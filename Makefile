@@ -38,7 +38,8 @@ lock: $(STAMP)
 
 bench: $(STAMP)
 	$(PIP) install -c requirements.lock --no-build-isolation -e '.[test,bench]'
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[a-z]*.py; do name=$$(basename $$script .py); \
+		echo "== bench.$$name"; $(BIN)/python -m bench.$$name || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

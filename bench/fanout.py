@@ -11,35 +11,32 @@ Measured in the same run, on the same store and transport:
 The physical limits for comparison: one paper per message at 50 per second, and one message
 per channel at 50 per second. Each run checks every delivery arrived exactly once.
 
-    .venv/bin/python bench/fanout.py [--quick]     (--quick: 500 deliveries only)
+    .venv/bin/python -m bench.fanout [--quick]     (--quick: 500 deliveries only)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import discord
 
-import discord  # noqa: E402
-
-from bot.app import point_discord_at  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.core.delivery.outbox import Outbox, nonce_for  # noqa: E402
-from bot.core.delivery.pace import Pace, Throttle  # noqa: E402
-from bot.core.models import NewDelivery, Paper, TopicOptions  # noqa: E402
-from bot.core.store import Store  # noqa: E402
-from bot.core.store.deliveries import DeliveryStore  # noqa: E402
-from bot.core.store.topics import TopicStore  # noqa: E402
-from bot.transport.sender import DiscordTransport  # noqa: E402
-from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
+import bench
+from bot.app import point_discord_at
+from bot.config import Settings
+from bot.core.delivery.outbox import Outbox, nonce_for
+from bot.core.delivery.pace import Pace, Throttle
+from bot.core.models import NewDelivery, Paper, TopicOptions
+from bot.core.store import Store
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.topics import TopicStore
+from bot.transport.sender import DiscordTransport
+from tests.support.fake_discord import FakeDiscord
 
 TOKEN = "test-token.fake.discord"
 T0 = datetime.now(UTC) - timedelta(minutes=1)
@@ -164,4 +161,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    bench.run(lambda: asyncio.run(main()))

@@ -11,7 +11,7 @@ Each configuration runs real `paperbot run` processes against the fake Discord a
   (Discord's deadline is 3 s; the aim is a p95 under 300 ms).
 The three configurations print side by side, with ratios to the single SQLite process.
 
-    .venv/bin/python bench/fleet.py [--topics 100000]
+    .venv/bin/python -m bench.fleet [--topics 100000]
 """
 
 from __future__ import annotations
@@ -27,19 +27,15 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import make_papers, make_queries  # noqa: E402
-
-from bot.core.matching.query import parse  # noqa: E402
-from bot.core.store import Store  # noqa: E402
-from bot.core.store.driver import from_iso, to_iso  # noqa: E402
-from tests.e2e.conftest import process_env  # noqa: E402
-from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
-from tests.e2e.fake_hf import FakeHF, make_item  # noqa: E402
-from tests.postgres import PostgresServer  # noqa: E402
+import bench
+from bot.core.matching.query import parse
+from bot.core.store import Store
+from bot.core.store.driver import from_iso, to_iso
+from tests.support.data import make_papers, make_queries
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.postgres import PostgresServer
+from tests.support.runners import process_env
 
 SHARDS = 4
 CHANNELS = 100
@@ -229,4 +225,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    bench.run(lambda: asyncio.run(main()))

@@ -10,7 +10,7 @@ same work:
 - paperbot: a reading connection beside the writing one, and deliveries in chunks.
 Target: p95 under 500 ms during the poll.
 
-    .venv/bin/python bench/interaction_latency.py [--topics N] [--papers N]
+    .venv/bin/python -m bench.interaction_latency [--topics N] [--papers N]
 """
 
 from __future__ import annotations
@@ -26,18 +26,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import make_papers, make_queries  # noqa: E402
-from loop_lag import seed  # noqa: E402
-
-from bot.app import run_bot  # noqa: E402
-from bot.core.store import Store  # noqa: E402
-from tests.e2e.conftest import bot_settings  # noqa: E402
-from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
-from tests.e2e.fake_hf import FakeHF, make_item  # noqa: E402
+import bench
+from bot.app import run_bot
+from bot.core.store import Store
+from tests.support.data import insert_topics, make_papers, make_queries
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.runners import bot_settings
 
 COMMANDS = [
     ("paperbot status", {}),
@@ -59,7 +54,7 @@ async def scenario(
         with tempfile.TemporaryDirectory() as folder:
             db = Path(folder) / "bench.db"
             async with await Store.open(db) as setup:
-                await seed(setup, queries, datetime.now(UTC) - timedelta(days=1))
+                await insert_topics(setup, queries, datetime.now(UTC) - timedelta(days=1))
             settings = bot_settings(discord, hf, db, poll_seconds=3600)
             store = await Store.open(db, separate_reads=separate_reads, write_chunk=chunk)
             stop = asyncio.Event()
@@ -124,4 +119,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    bench.run(lambda: asyncio.run(main()))

@@ -9,7 +9,7 @@ longest gap a 1 ms ticker sees during that work, two ways in the same run:
   a worker thread.
 Target: no stall near Discord's 3 s interaction deadline; the ratio is printed.
 
-    .venv/bin/python bench/loop_lag.py [--topics N] [--papers N]
+    .venv/bin/python -m bench.loop_lag [--topics N] [--papers N]
 """
 
 from __future__ import annotations
@@ -17,28 +17,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import make_papers, make_queries  # noqa: E402
-
-from bot.core.delivery.ingest import Ingest  # noqa: E402
-from bot.core.delivery.planner import Planner, build_index, plan_deliveries  # noqa: E402
-from bot.core.matching.query import parse  # noqa: E402
-from bot.core.matching.vocabulary import VocabularyCache, english  # noqa: E402
-from bot.core.store import Store  # noqa: E402
-from bot.core.store.driver import to_iso  # noqa: E402
-from bot.core.store.topics import TopicStore  # noqa: E402
-
-TOPICS_PER_GUILD = 200
+import bench
+from bot.core.delivery.ingest import Ingest
+from bot.core.delivery.planner import Planner, build_index, plan_deliveries
+from bot.core.matching.vocabulary import VocabularyCache, english
+from bot.core.store import Store
+from bot.core.store.topics import TopicStore
+from tests.support.data import insert_topics, make_papers, make_queries
 
 
 async def longest_stall(work: Callable[[], Awaitable[object]]) -> tuple[float, float]:
@@ -65,21 +56,6 @@ async def longest_stall(work: Callable[[], Awaitable[object]]) -> tuple[float, f
     return worst, total
 
 
-async def seed(store: Store, queries: list[str], created: datetime) -> None:
-    """Insert the topics in one statement: `/topic add` checks limits one by one and would take
-    minutes for 100,000 (500 servers of 200 topics). A repeat in one channel is skipped."""
-    rows = [
-        (i // TOPICS_PER_GUILD, i // 25, q, parse(q).canonical, to_iso(created))
-        for i, q in enumerate(queries)
-    ]
-    async with store.transaction() as conn:
-        await conn.executemany(
-            "INSERT OR IGNORE INTO topics (guild_id, channel_id, query, canonical, created_by, "
-            "created_at) VALUES (?, ?, ?, ?, 0, ?)",
-            rows,
-        )
-
-
 async def run(n_topics: int, n_papers: int) -> None:
     rng = random.Random(11)
     queries = make_queries(n_topics, rng)
@@ -88,7 +64,7 @@ async def run(n_topics: int, n_papers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(Path(tmp) / "bench.db")
         try:
-            await seed(store, queries, now - timedelta(days=1))
+            await insert_topics(store, queries, now - timedelta(days=1))
             topic_store = TopicStore(store)
             stored = await topic_store.all_topics()
             by_id = {t.id: t for t in stored}
@@ -135,4 +111,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    bench.run(main)

@@ -11,7 +11,7 @@ Measured in the same run, preparing the papers included in each:
   sample of topics and scaled. paperbot's index must find exactly what the loop finds.
 Target: paperbot at least 2x faster than the inverted index at 100,000 topics.
 
-    .venv/bin/python bench/match_speed.py
+    .venv/bin/python -m bench.match_speed
 """
 
 from __future__ import annotations
@@ -19,23 +19,17 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import make_papers, make_queries  # noqa: E402
-
-from bot.core.matching.index import TopicIndex  # noqa: E402
-from bot.core.matching.judge import doc_of, matches  # noqa: E402
-from bot.core.matching.query import parse  # noqa: E402
-from bot.core.matching.tree import Any_, Group, Node, Not, Phrase, Term  # noqa: E402
-from bot.core.matching.vocabulary import english  # noqa: E402
-from bot.core.models import Paper  # noqa: E402
+import bench
+from bot.core.matching.index import TopicIndex
+from bot.core.matching.judge import doc_of, matches
+from bot.core.matching.query import parse
+from bot.core.matching.tree import Any_, Group, Node, Not, Phrase, Term
+from bot.core.matching.vocabulary import english
+from bot.core.models import Paper
+from tests.support.data import make_papers, make_queries
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -160,4 +154,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    bench.run(main)

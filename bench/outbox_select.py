@@ -5,26 +5,23 @@ those channels' rows off a second one) against the query paperbot used before (e
 numbered per channel by a window function, so the whole backlog is read to pick 100), on the
 same SQLite file. Target: the batch at 1,000,000 costs at most twice the batch at 1,000.
 
-    .venv/bin/python bench/outbox_select.py
+    .venv/bin/python -m bench.outbox_select
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.core.models import Paper  # noqa: E402
-from bot.core.store import Store  # noqa: E402
-from bot.core.store.deliveries import DeliveryStore  # noqa: E402
-from bot.core.store.driver import to_iso  # noqa: E402
+import bench
+from bot.core.models import Paper
+from bot.core.store import Store
+from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.driver import to_iso
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PAPERS = 1000
@@ -105,4 +102,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    bench.run(lambda: asyncio.run(main()))

@@ -23,7 +23,7 @@ Target: paperbot at least arxiv-sanity's figures, and at least twice most-upvote
 Then the time to rank 1,000 new papers for 1,000 readers (10 saved papers each) for paperbot
 and arxiv-sanity, and the install size each needs beyond paperbot's own dependencies.
 
-    .venv/bin/python bench/recommend_quality.py   (`make bench` installs scikit-learn for it)
+    .venv/bin/python -m bench.recommend_quality   (`make bench` installs scikit-learn for it)
 """
 
 from __future__ import annotations
@@ -32,21 +32,15 @@ import importlib.metadata
 import math
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from labeled import load  # noqa: E402
-
-from bot.core.models import Paper  # noqa: E402
-from bot.core.recommend import Corpus, recommend  # noqa: E402
+import bench
+from bot.core.models import Paper
+from bot.core.recommend import Corpus, recommend
+from tests.support.labeled import load
 
 KS = (3, 5, 10)
 DRAWS = 10
@@ -242,4 +236,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    bench.run(main)

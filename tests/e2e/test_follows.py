@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RunningBot
-from tests.e2e.fake_discord import Unavailable
-from tests.e2e.fake_hf import make_item
 from tests.e2e.test_library import button
+from tests.support.fake_discord import Unavailable
+from tests.support.fake_hf import make_item
+from tests.support.runners import RunningBot
 
 
 def dm(bot: RunningBot, user: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.e2e.conftest import RunningBot
-from tests.e2e.fake_hf import make_item
 from tests.e2e.test_library import button
+from tests.support.fake_hf import make_item
+from tests.support.runners import RunningBot
 
 PROTEINS = [
     ("2611.00901", "Protein folding with diffusion models", "We fold proteins by denoising."),

@@ -12,9 +12,9 @@ from typing import Any
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
 
-from tests.e2e.conftest import RunningBot
-from tests.e2e.fake_discord import InteractionRecord
-from tests.e2e.fake_hf import make_item
+from tests.support.fake_discord import InteractionRecord
+from tests.support.fake_hf import make_item
+from tests.support.runners import RunningBot
 
 TRICKY = {
     "2611.00101": "Schrödinger {Bridges} & 100% Diffusion",

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import random
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from bot.core.store import Store
-from tests.e2e.conftest import RunningBot, bot_settings
-from tests.e2e.fake_discord import FakeDiscord
-from tests.e2e.fake_hf import FakeHF, make_item
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from common import make_papers, make_queries
-from loop_lag import seed
+from tests.support.data import insert_topics, make_papers, make_queries, own_papers
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.runners import RunningBot, bot_settings
 
 
 async def test_commands_are_answered_in_time_while_a_large_poll_is_queued(
     fake_hf: FakeHF, tmp_path: Any
 ) -> None:
     rng = random.Random(5)
-    queries = make_queries(20_000, rng)
-    papers = make_papers(400, rng)
+    base = own_papers()  # the project's own: the same load on every machine
+    queries = make_queries(20_000, rng, base)
+    papers = make_papers(400, rng, base)
     db = tmp_path / "load.db"
     async with await Store.open(db) as store:
-        await seed(store, queries, datetime.now(UTC) - timedelta(days=1))
+        await insert_topics(store, queries, datetime.now(UTC) - timedelta(days=1))
     fake_hf.add(*(make_item(p.id, p.title, p.abstract) for p in papers))
     # Real timing: the fake refuses an answer that comes after 3 s, as Discord does.
     async with FakeDiscord(time_scale=1.0) as discord:

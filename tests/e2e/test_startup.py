@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from tests.conftest import BACKENDS
-from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db
-from tests.e2e.fake_discord import FakeDiscord
-from tests.e2e.fake_hf import FakeHF, make_item
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.runners import BotProcess, RunningBot, eventually, query_db
 
 
 async def test_startup_syncs_commands_once_and_not_again_on_restart(bot: RunningBot) -> None:

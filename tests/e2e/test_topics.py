@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import BACKENDS
-from tests.e2e.conftest import BotProcess, RunningBot, eventually, query_db, seed_topics
-from tests.e2e.fake_discord import (
+from tests.support.fake_discord import (
     CREATE_PUBLIC_THREADS,
     MANAGE_CHANNELS,
     READ_HISTORY,
     SEND_MESSAGES,
     FakeDiscord,
 )
-from tests.e2e.fake_hf import FakeHF, make_item
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.runners import BotProcess, RunningBot, eventually, query_db, seed_topics
 
 
 def posted_ids(bot: RunningBot, channel: str) -> list[str]:
@@ -297,7 +297,7 @@ def _all_sent(db: Any) -> bool:
 
 
 def bot_settings_for(discord: FakeDiscord, hf: FakeHF, tmp_path: Any) -> Any:
-    from tests.e2e.conftest import bot_settings
+    from tests.support.runners import bot_settings
 
     return bot_settings(discord, hf, tmp_path / "fanout.db")
 

@@ -14,11 +14,11 @@ import pytest
 
 from bot.client import APOLOGY, TOKEN_REJECTED
 from tests.conftest import BACKENDS
-from tests.disks import SmallDisk, small_disk
-from tests.e2e.conftest import BotProcess, RunningBot, bot_settings, eventually, seed_topics
-from tests.e2e.fake_discord import MANAGE_CHANNELS, FakeDiscord
-from tests.e2e.fake_hf import FakeHF, make_item
 from tests.e2e.test_library import button
+from tests.support.disks import SmallDisk, small_disk
+from tests.support.fake_discord import MANAGE_CHANNELS, FakeDiscord
+from tests.support.fake_hf import FakeHF, make_item
+from tests.support.runners import BotProcess, RunningBot, bot_settings, eventually, seed_topics
 
 
 @pytest.fixture

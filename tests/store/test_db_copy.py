@@ -20,7 +20,7 @@ from bot.core.store.saved import SavedStore
 from bot.core.store.search import SearchStore
 from bot.core.store.sqlite import ProcessLock
 from bot.core.store.topics import TopicStore
-from tests.postgres import PostgresServer
+from tests.support.postgres import PostgresServer
 from tests.unit.test_cli import paperbot
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)

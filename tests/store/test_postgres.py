@@ -11,7 +11,7 @@ import pytest
 from bot.core.errors import StoreOpenError
 from bot.core.store import Store
 from bot.core.store.driver import migrations
-from tests.postgres import PostgresServer, wheel_binaries
+from tests.support.postgres import PostgresServer, wheel_binaries
 from tests.unit.test_cli import paperbot
 
 LATEST = len(migrations("bot.core.store.migrations_pg"))

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES
+from tests.support.fixtures import OWN, shared
 
-SAMPLE = FIXTURES / "hf-api" / "daily_papers_sample1.json"
+OWN_DAILY = OWN / "hf-api" / "daily_papers_own.json"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,8 +46,8 @@ def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_preview_from_a_file_prints_every_paper(tmp_path: Path) -> None:
-    items = json.loads(SAMPLE.read_text())
-    result = paperbot("preview", "--source", str(SAMPLE), cwd=tmp_path)
+    items = json.loads(OWN_DAILY.read_text())
+    result = paperbot("preview", "--source", str(OWN_DAILY), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for item in items:
         assert item["paper"]["id"] in result.stdout
@@ -55,7 +55,7 @@ def test_preview_from_a_file_prints_every_paper(tmp_path: Path) -> None:
 
 
 def test_preview_json_and_limit(tmp_path: Path) -> None:
-    result = paperbot("preview", "--source", str(SAMPLE), "--limit", "3", "--json", cwd=tmp_path)
+    result = paperbot("preview", "--source", str(OWN_DAILY), "--limit", "3", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     papers = json.loads(result.stdout)["papers"]
     assert len(papers) == 3
@@ -91,10 +91,11 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
 
 
 def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
+    sample = shared("hf-api/daily_papers_sample1.json")
     result = paperbot(
         "preview",
         "--source",
-        str(SAMPLE),
+        str(sample),
         "--topic",
         "LLM agents",
         "--topic",
@@ -107,9 +108,9 @@ def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
     assert [t["query"] for t in topics] == ["LLM agents", "diffusion"]
     assert "2606.13681" in topics[0]["matches"]  # EvoArena: robust LLM agents
     assert "2606.08788" in topics[1]["matches"]  # MaskAlign: efficient diffusion transformers
-    table = paperbot("preview", "--source", str(SAMPLE), "--topic", "diffusion", cwd=tmp_path)
+    table = paperbot("preview", "--source", str(sample), "--topic", "diffusion", cwd=tmp_path)
     assert "topic 'diffusion'" in table.stdout
-    bad = paperbot("preview", "--source", str(SAMPLE), "--topic", '"open', cwd=tmp_path)
+    bad = paperbot("preview", "--source", str(sample), "--topic", '"open', cwd=tmp_path)
     assert bad.returncode == 2
     assert "quote is never closed" in bad.stderr
 
@@ -117,7 +118,7 @@ def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
 async def test_preview_fetches_the_configured_feeds_or_a_url(tmp_path: Path) -> None:
     import asyncio
 
-    from tests.e2e.fake_hf import FakeHF, make_item
+    from tests.support.fake_hf import FakeHF, make_item
 
     async with FakeHF() as hf:
         hf.add(make_item("2611.00001", "Fetched over HTTP", upvotes=3))
@@ -144,9 +145,10 @@ async def test_preview_fetches_the_configured_feeds_or_a_url(tmp_path: Path) -> 
 
 
 def test_preview_explain_says_why_a_paper_matches_or_not(tmp_path: Path) -> None:
+    sample = shared("hf-api/daily_papers_sample1.json")
     # 2606.12575: a two-step image generator distilled from a diffusion teacher, which says
     # "diffusion" once in its abstract and again only in HF's machine-written keywords.
-    args = ("preview", "--source", str(SAMPLE), "--topic", "diffusion", "--topic", "distillation")
+    args = ("preview", "--source", str(sample), "--topic", "diffusion", "--topic", "distillation")
     result = paperbot(*args, "--explain", "2606.12575", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -164,7 +166,7 @@ def test_preview_explain_says_why_a_paper_matches_or_not(tmp_path: Path) -> None
 
 
 def test_preview_explain_refuses_what_it_cannot_answer_in_one_line(tmp_path: Path) -> None:
-    base = ("preview", "--source", str(SAMPLE))
+    base = ("preview", "--source", str(shared("hf-api/daily_papers_sample1.json")))
     missing = paperbot(*base, "--topic", "x", "--explain", "2601.00001", cwd=tmp_path)
     assert missing.returncode == 1
     assert missing.stderr.strip() == "paperbot: paper 2601.00001 is not in the source (30 papers)"
@@ -177,7 +179,7 @@ def test_preview_explain_refuses_what_it_cannot_answer_in_one_line(tmp_path: Pat
     assert "Traceback" not in bad.stderr
 
 
-MERGED = FIXTURES / "hf-api" / "daily_papers_2026-07-13_to_07-27_merged.json"
+MERGED = "hf-api/daily_papers_2026-07-13_to_07-27_merged.json"
 ROBOTS = ["2607.15330", "2607.11498", "2607.13429"]  # saved: vision-language-action papers
 
 
@@ -185,7 +187,7 @@ def test_recommend_ranks_a_source_by_the_saved_papers(tmp_path: Path) -> None:
     result = paperbot(
         "recommend",
         "--source",
-        str(MERGED),
+        str(shared(MERGED)),
         *(f"--saved={i}" for i in ROBOTS),
         "--json",
         "--limit",
@@ -203,7 +205,11 @@ def test_recommend_ranks_a_source_by_the_saved_papers(tmp_path: Path) -> None:
     robots = next(t for t in labels["topics"] if t["query"] == "robot OR robotics OR drone")
     assert len({p["id"] for p in papers} & set(robots["must"])) >= 3
     table = paperbot(
-        "recommend", "--source", str(MERGED), *(f"--saved={i}" for i in ROBOTS), cwd=tmp_path
+        "recommend",
+        "--source",
+        str(shared(MERGED)),
+        *(f"--saved={i}" for i in ROBOTS),
+        cwd=tmp_path,
     )
     assert table.returncode == 0
     assert "     like 2607." in table.stdout
@@ -213,7 +219,7 @@ def test_recommend_refuses_too_few_or_bad_saved_papers_in_one_line(tmp_path: Pat
     few = paperbot(
         "recommend",
         "--source",
-        str(MERGED),
+        str(shared(MERGED)),
         "--saved",
         ROBOTS[0],
         "--saved",
@@ -230,7 +236,7 @@ def test_recommend_refuses_too_few_or_bad_saved_papers_in_one_line(tmp_path: Pat
     bad = paperbot(
         "recommend",
         "--source",
-        str(MERGED),
+        str(shared(MERGED)),
         *(f"--saved={i}" for i in [*ROBOTS[:2], "not a paper"]),
         cwd=tmp_path,
     )
@@ -242,7 +248,7 @@ def test_recommend_refuses_too_few_or_bad_saved_papers_in_one_line(tmp_path: Pat
     offline = paperbot(
         "recommend",
         "--source",
-        str(MERGED),
+        str(shared(MERGED)),
         *(f"--saved={i}" for i in [*ROBOTS[:2], "2401.00001"]),
         cwd=tmp_path,
         HF_ENDPOINT=closed,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.disks import small_disk
-from tests.unit.test_cli import SAMPLE, paperbot
+from tests.support.disks import small_disk
+from tests.unit.test_cli import OWN_DAILY, paperbot
 
 Setup = Callable[[Path], tuple[list[str], dict[str, str]]]
 
@@ -193,14 +193,14 @@ def test_a_backup_onto_a_full_disk_fails_in_one_line_and_leaves_nothing(
 
 def test_preview_takes_a_topic_that_starts_with_an_exclusion(tmp_path: Path) -> None:
     result = paperbot(
-        "preview", "--source", str(SAMPLE), "--topic", "-survey diffusion", cwd=tmp_path
+        "preview", "--source", str(OWN_DAILY), "--topic", "-survey diffusion", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
     assert "topic '-survey diffusion'" in result.stdout
 
 
 def test_a_malformed_topic_shows_where_the_problem_is(tmp_path: Path) -> None:
-    result = paperbot("preview", "--source", str(SAMPLE), "--topic", 'video "diff', cwd=tmp_path)
+    result = paperbot("preview", "--source", str(OWN_DAILY), "--topic", 'video "diff', cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "paperbot: bad --topic: This quote is never closed (at character 7):",

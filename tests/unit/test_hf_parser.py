@@ -5,14 +5,13 @@ import pytest
 
 from bot.core.errors import SourceError
 from bot.core.hf.parser import parse_body, parse_paper_body
-from tests.conftest import FIXTURES
-
-SAMPLES = FIXTURES / "hf-api"
+from tests.support.fixtures import OWN, shared
 
 
 def test_parses_every_paper_of_the_daily_sample() -> None:
-    raw = json.loads((SAMPLES / "daily_papers_sample1.json").read_text())
-    batch = parse_body((SAMPLES / "daily_papers_sample1.json").read_bytes())
+    sample = shared("hf-api/daily_papers_sample1.json")
+    raw = json.loads(sample.read_text())
+    batch = parse_body(sample.read_bytes())
     assert batch.skipped == []
     assert [p.id for p in batch.papers] == [item["paper"]["id"] for item in raw]
     first = batch.papers[0]
@@ -30,14 +29,14 @@ def test_parses_every_paper_of_the_daily_sample() -> None:
 
 
 def test_parses_the_trending_sample_with_thumbnails_and_comments() -> None:
-    batch = parse_body((SAMPLES / "daily_papers_sample2.json").read_bytes())
+    batch = parse_body(shared("hf-api/daily_papers_sample2.json").read_bytes())
     assert len(batch.papers) == 5
     assert all(p.thumbnail and p.thumbnail.startswith("https://") for p in batch.papers)
     assert max(p.upvotes for p in batch.papers) > 100
 
 
 def test_search_sample_collapses_arxiv_line_wraps() -> None:
-    raw = json.loads((SAMPLES / "papers_search_sample1.json").read_text())
+    raw = json.loads(shared("hf-api/papers_search_sample1.json").read_text())
     assert "\n" in raw[0]["paper"]["summary"]
     batch = parse_body(json.dumps(raw))
     assert len(batch.papers) == len(raw)
@@ -45,6 +44,27 @@ def test_search_sample_collapses_arxiv_line_wraps() -> None:
     assert "\n" not in kaz.abstract
     assert "dataset -- that can be used" in kaz.abstract
     assert "  " not in kaz.abstract
+
+
+def test_parses_the_projects_own_daily_page_with_its_line_wraps_and_nulls() -> None:
+    path = OWN / "hf-api" / "daily_papers_own.json"
+    raw = json.loads(path.read_text())
+    batch = parse_body(path.read_bytes())
+    assert batch.skipped == []
+    assert [p.id for p in batch.papers] == [item["paper"]["id"] for item in raw]
+    first = batch.papers[0]
+    assert "\n" in raw[0]["paper"]["title"]
+    assert first.title == "Sparse Mixture-of-Experts Routing for Long-Context Language Models"
+    assert first.abstract.endswith("a fifth of the memory.\n\nCode and checkpoints are released.")
+    assert first.submitted_at == datetime(2026, 11, 9, 12, tzinfo=UTC)
+    nulls = [p for p, item in zip(batch.papers, raw, strict=True) if "ai_summary" in item["paper"]]
+    assert any(item["paper"].get("ai_summary") is None for item in raw)
+    assert all(p.ai_summary is None or p.ai_summary for p in nulls)
+    assert {p.github_repo is None for p in batch.papers} == {True, False}
+    search = parse_body((OWN / "hf-api" / "papers_search_own.json").read_bytes())
+    assert [p.id for p in search.papers] == ["2611.01001", "2611.01012", "2611.01004"]
+    flat = parse_paper_body((OWN / "hf-api" / "paper_own.json").read_bytes())
+    assert flat.title == "Robot Arms Learn Folding from Ten Human Videos"
 
 
 def test_missing_and_null_optional_fields_are_accepted() -> None:

@@ -9,7 +9,7 @@ import pytest
 from bot import __version__
 from bot.core.errors import SourceError
 from bot.core.hf.source import HFSource, RetryPolicy
-from tests.e2e.fake_hf import FakeHF, make_item
+from tests.support.fake_hf import FakeHF, make_item
 
 
 class RecordedSleep:

@@ -14,22 +14,21 @@ from pathlib import Path
 from types import ModuleType
 
 from bot.core.matching.query import parse
+from tests.support.fixtures import shared
+from tools.labeling import COPIES, TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "bench" / "topic_quality.py"
-sys.path.insert(0, str(ROOT / "tools"))
-from labeling import COPIES, TOPICS  # noqa: E402
 
 CODES = {code: query for code, query, _kind, _group in TOPICS}
 
 
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("labeled", ROOT / "bench" / "labeled.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The labeled set's loader, with the captured answers it reads (skipped without them)."""
+    from tests.support import labeled
+
+    for item in json.loads(labeled.LABELS.read_text("utf-8"))["fixtures"]:
+        shared(item["file"])
+    return labeled
 
 
 def test_every_label_names_a_paper_of_the_fixtures_and_every_query_parses() -> None:
@@ -72,8 +71,14 @@ def test_arxiv_fixture_papers_are_read_whole() -> None:
 
 
 def test_bench_prints_every_set_and_matcher() -> None:
+    bench()  # the captured answers it reads, or skipped
     result = subprocess.run(
-        [sys.executable, str(BENCH)], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-m", "bench.topic_quality"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     figure = r"(0\.\d{3}|1\.000)"
     row = re.compile(rf"^(\w+).* (\S+) +{figure} +{figure} +{figure}$")
@@ -101,7 +106,8 @@ def test_semantic_probe_embeds_a_query_as_its_positive_words() -> None:
 def test_semantic_probe_without_its_packages_says_what_to_install() -> None:
     # paperbot does not depend on numpy or the model, so a plain install lacks them.
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "semantic_probe.py")],
+        [sys.executable, "-m", "bench.semantic_probe"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,7 +10,7 @@ from bot import __version__
 from bot.core.delivery.poller import Poller
 from bot.core.hf.source import HFSource, RetryPolicy
 from bot.core.store import Store
-from tests.e2e.fake_hf import FakeHF, make_item
+from tests.support.fake_hf import FakeHF, make_item
 
 
 async def no_sleep(_: float) -> None:

@@ -14,19 +14,11 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hf-api"
 _counter = itertools.count(1)
-
-
-def load_fixture(name: str) -> list[dict[str, Any]]:
-    """A captured API body from tests/fixtures/hf-api (see the README there)."""
-    data: list[dict[str, Any]] = json.loads((FIXTURES / name).read_text("utf-8"))
-    return data
 
 
 def make_item(

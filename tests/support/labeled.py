@@ -1,27 +1,24 @@
 """The labeled set of the topic matcher: its real papers, its two halves and its graded topics.
 
 `tests/data/topic_labels.json` grades each (topic, paper) pair `must`, `optional` or none, as
-`tests/data/LABELING.md` says; the papers are those of the fixtures it names.
+`tests/data/LABELING.md` says; the papers are those of the fixtures it names: the captured
+Hugging Face answers in the shared folder (`tests/support/fixtures.py`), and the arXiv answer
+the `arxiv` package ships, kept in tests/fixtures/arxiv-api.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bot.core.hf.parser import parse_body  # noqa: E402
-from bot.core.models import Paper  # noqa: E402
+from bot.core.hf.parser import parse_body
+from bot.core.models import Paper
+from tests.support.fixtures import ROOT, fixture
 
 LABELS = ROOT / "tests" / "data" / "topic_labels.json"
-FIXTURES = ROOT / "tests" / "fixtures"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -63,12 +60,10 @@ def arxiv_papers(path: Path) -> list[Paper]:
 def fixture_papers(fixtures: list[dict[str, str]]) -> dict[str, Paper]:
     """Every distinct paper of the named fixtures, by id (the first copy of a repeated one)."""
     found: dict[str, Paper] = {}
-    for fixture in fixtures:
-        path = FIXTURES / fixture["file"]
+    for item in fixtures:
+        path = fixture(item["file"])
         papers = (
-            parse_body(path.read_bytes()).papers
-            if fixture["format"] == "hf"
-            else arxiv_papers(path)
+            parse_body(path.read_bytes()).papers if item["format"] == "hf" else arxiv_papers(path)
         )
         for paper in papers:
             found.setdefault(paper.id, paper)
