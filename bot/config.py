@@ -39,7 +39,8 @@ class Settings:
     discord_token: str | None = field(default=None, repr=False)
     # A SQLite file, or a postgresql:// URL (its password never in a repr or a log).
     db_path: Path | str = field(default=Path(DEFAULT_DB), repr=False)
-    poll_seconds: int = DEFAULT_POLL_SECONDS
+    # Whole seconds from the environment (1 to a day); tests run in-process bots faster.
+    poll_seconds: float = DEFAULT_POLL_SECONDS
     hf_endpoint: str = DEFAULT_HF_ENDPOINT
     feeds: tuple[str, ...] = FEEDS
     dev_guild: int | None = None

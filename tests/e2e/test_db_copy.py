@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from bot.core.store import Store
@@ -42,8 +41,7 @@ async def test_after_db_copy_the_bot_on_postgresql_reposts_nothing(
 
         on_server = RunningBot(discord_fake, fake_hf, bot_settings(discord_fake, fake_hf, url))
         await on_server.start()
-        await on_server.polls(2)
-        await asyncio.sleep(0.5)  # what the outbox would send, it would have sent by now
+        await on_server.polls(2)  # and what the outbox would send, it has sent by now
         assert len(discord_fake.posts("papers")) == 1, "nothing posted twice"
         # And the bot on PostgreSQL goes on: a new paper is posted once.
         fake_hf.add(make_item("2611.00009", "Diffusion, continued"))

@@ -126,7 +126,15 @@ async def test_three_processes_deliver_each_paper_once_through_a_kill(
 
         # The others finish: every channel shows each of the five papers, once.
         await discord_fake.wait_until(lambda: shown() >= 100, 60)
-        await asyncio.sleep(1.5)  # time for any repeat to show
+
+        async def recorded() -> bool:  # a repeat is sent before its delivery is recorded
+            rows = await _rows(url, "SELECT count(*) FROM deliveries WHERE sent_at IS NULL")
+            return rows[0][0] == 0
+
+        deadline = asyncio.get_running_loop().time() + 30
+        while not await recorded():
+            assert asyncio.get_running_loop().time() < deadline, "the fan-out was never recorded"
+            await asyncio.sleep(0.05)
         for _guild, cid in channels:
             papers = Counter(
                 embed["url"] for m in discord_fake.messages.get(cid, []) for embed in m["embeds"]

@@ -99,11 +99,9 @@ async def test_sigterm_leaves_a_consistent_database_and_exit_0(
     assert "test-token.fake.discord" not in bot_process.output()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_token_discord_rejects_exits_2_with_a_clear_message(
-    bot_process: BotProcess, discord_fake: FakeDiscord, backend: str, request: pytest.FixtureRequest
+    bot_process: BotProcess, discord_fake: FakeDiscord
 ) -> None:
-    await bot_process.use(backend, request)
     bot_process.env["DISCORD_TOKEN"] = "rejected-token-value"
     bot_process.start()
     assert await bot_process.wait() == 2

@@ -86,11 +86,9 @@ async def test_a_full_disk_mid_fan_out_never_repeats_a_post_and_resumes_by_itsel
     assert bot.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 async def test_an_unreachable_gateway_at_start_is_one_line_and_exit_1(
-    bot_process: BotProcess, backend: str, request: pytest.FixtureRequest
+    bot_process: BotProcess,
 ) -> None:
-    await bot_process.use(backend, request)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -103,11 +101,9 @@ async def test_an_unreachable_gateway_at_start_is_one_line_and_exit_1(
     assert line.startswith(f"paperbot: cannot reach Discord's gateway at ws://127.0.0.1:{port}/")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_token_revoked_while_running_stops_with_the_token_message(
-    bot_process: BotProcess, discord_fake: FakeDiscord, backend: str, request: pytest.FixtureRequest
+    bot_process: BotProcess, discord_fake: FakeDiscord
 ) -> None:
-    await bot_process.use(backend, request)
     bot_process.start()
     await discord_fake.wait_ready(20)
     discord_fake.valid_tokens.clear()  # reset in the Developer Portal

@@ -169,18 +169,22 @@ async def test_a_process_that_queued_wakes_the_others_outboxes(store: Store) -> 
 
 async def test_a_joining_process_tells_the_others_to_count_again(store: Store) -> None:
     async with other_process(store) as second:
-        told = asyncio.Event()
+        told, marked = asyncio.Event(), asyncio.Event()
         await second.db.listen(FLEET_CHANNEL, told.set)
+        # PostgreSQL delivers notifications in the order they were sent: once a marker sent
+        # after a beat arrives, any notification of that beat would have arrived first.
+        await second.db.listen("paperbot_test_marker", marked.set)
         joining = Fleet(store)
         await joining.beat()  # its first heartbeat
         if not isinstance(store.db, PostgresDatabase):
-            await asyncio.sleep(0.3)
+            # No NOTIFY on SQLite: nothing is sent at all, and nothing arrives.
             assert not told.is_set(), "one process per SQLite file: nobody else to tell"
             return
         await asyncio.wait_for(told.wait(), 5)
         told.clear()
         await joining.beat()  # later ones say nothing
-        await asyncio.sleep(0.3)
+        await store.db.notify("paperbot_test_marker")
+        await asyncio.wait_for(marked.wait(), 5)
         assert not told.is_set()
 
 

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.core.matching.query import parse
 from bot.core.models import TopicOptions
 from bot.core.store import Store
+from bot.core.store.driver import to_iso
 from bot.core.store.postgres import positional
 from bot.core.store.topics import TopicStore
 from tests.support.fake_discord import FakeDiscord, InteractionRecord
@@ -29,13 +30,14 @@ from tests.support.fake_hf import FakeHF
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token.fake.discord"
+POLL_SECONDS = 0.3  # an in-process bot polls the fake Hugging Face this often
 
 
 def bot_settings(discord: FakeDiscord, hf: FakeHF, db: Path | str, **overrides: Any) -> Settings:
     settings = Settings(
         discord_token=TOKEN,
         db_path=db,
-        poll_seconds=1,
+        poll_seconds=POLL_SECONDS,
         hf_endpoint=hf.url,
         discord_api_base=discord.api_base,
         discord_gateway_url=discord.gateway_url,
@@ -123,12 +125,31 @@ class RunningBot:
         return record
 
     async def polls(self, count: int = 2, timeout: float = 15.0) -> None:
-        """Wait until `count` more polls of every feed have been logged."""
+        """Wait until `count` more polls of every feed have been logged, and the outbox has
+        handled everything then due: what a poll owed is posted (or failed) by the time this
+        returns, so that "nothing more was posted" means something."""
         feeds = len(self.settings.feeds)
         start = self.query("SELECT count(*) FROM poll_log")[0][0]
         await self.wait_for_db(
             "SELECT count(*) FROM poll_log", lambda r: r[0][0] >= start + count * feeds, timeout
         )
+        await self.settled(timeout)
+
+    async def settled(self, timeout: float = 15.0) -> None:
+        """Wait until no delivery is due and unsent (a digest before its hour, a retry not yet
+        due and a paused channel's deliveries wait, as they should)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            (due,) = self.query(
+                "SELECT count(*) FROM deliveries WHERE sent_at IS NULL AND gave_up_at IS NULL "
+                "AND next_attempt_at <= ?",
+                (to_iso(self.now()),),
+            )[0]
+            if due == 0:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{due} deliveries still due after {timeout} s")
+            await asyncio.sleep(0.02)
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Read the bot's database from outside, as an admin would."""
@@ -156,8 +177,18 @@ def query_db(db: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
     if isinstance(db, str):
         with ThreadPoolExecutor(1) as thread:  # its own connection and event loop
             return thread.submit(asyncio.run, _pg_query(db, sql, params)).result()
-    with sqlite3.connect(db) as conn:
-        return list(conn.execute(sql, params))
+    conn = sqlite3.connect(db, timeout=10, isolation_level=None)
+    try:
+        if sql.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA")):
+            return list(conn.execute(sql, params))
+        # A write waits for the bot's writer up front (BEGIN IMMEDIATE), as the bot's own do:
+        # a write begun as a read would be refused at once if the bot wrote meanwhile.
+        conn.execute("BEGIN IMMEDIATE")
+        rows = list(conn.execute(sql, params))
+        conn.execute("COMMIT")
+        return rows
+    finally:
+        conn.close()
 
 
 async def _pg_query(url: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

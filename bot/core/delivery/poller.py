@@ -48,7 +48,7 @@ class Poller:
         poll_log: PollLog,
         feeds: Sequence[str],
         *,
-        interval_seconds: int,
+        interval_seconds: float,
         clock: Clock = utc_now,
         may_poll: Callable[[], Awaitable[bool]] | None = None,
         report: Report | None = None,
