@@ -228,7 +228,7 @@ async def test_a_failing_button_takes_the_one_error_path(
     found = await bot.command("member", "papers", "papers search", {"query": "diffusion"})
     confirm = await bot.command("member", "papers", "saved delete", {"list": "Reading list"})
     # The store breaks between two clicks (here: the table of saved papers goes missing).
-    bot.query("ALTER TABLE saved_items RENAME TO saved_items_gone")
+    await bot.execute("ALTER TABLE saved_items RENAME TO saved_items_gone")
     clicks = [
         (asked, "Next ▶", "button Next ▶ of Pager failed (user "),
         (found, "Save 1", "button Save (2611."),
@@ -243,4 +243,4 @@ async def test_a_failing_button_takes_the_one_error_path(
         failures = [r for r in caplog.records if r.getMessage().startswith(logged)]
         assert len(failures) == 1, [r.getMessage() for r in caplog.records]
         assert failures[0].exc_info is not None
-    bot.query("ALTER TABLE saved_items_gone RENAME TO saved_items")
+    await bot.execute("ALTER TABLE saved_items_gone RENAME TO saved_items")

@@ -152,8 +152,14 @@ class RunningBot:
             await asyncio.sleep(0.02)
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Read the bot's database from outside, as an admin would."""
+        """Read the bot's database from outside, as an admin would (a read never waits)."""
+        assert _is_read(sql), "a write waits for the bot's writer: use `await bot.execute()`"
         return query_db(self.db, sql, params)
+
+    async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Write to the bot's database from outside. In a thread: the write waits for the
+        bot's own transaction to end, which needs this event loop to go on meanwhile."""
+        return await asyncio.to_thread(query_db, self.db, sql, params)
 
     async def wait_for_db(
         self, sql: str, predicate: Any, timeout: float = 15.0
@@ -179,7 +185,7 @@ def query_db(db: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
             return thread.submit(asyncio.run, _pg_query(db, sql, params)).result()
     conn = sqlite3.connect(db, timeout=10, isolation_level=None)
     try:
-        if sql.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA")):
+        if _is_read(sql):
             return list(conn.execute(sql, params))
         # A write waits for the bot's writer up front (BEGIN IMMEDIATE), as the bot's own do:
         # a write begun as a read would be refused at once if the bot wrote meanwhile.
@@ -189,6 +195,10 @@ def query_db(db: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
         return rows
     finally:
         conn.close()
+
+
+def _is_read(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA"))
 
 
 async def _pg_query(url: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
