@@ -32,7 +32,7 @@ async def test_the_log_channel_hears_each_change_of_state_once(bot: RunningBot) 
     secret = bot.discord.channel("secret").id
     assert log_lines(bot)[1].startswith(f"Paused posting in <#{secret}>: Discord refused")
     bot.hf.add(make_item("2611.00982", "Robots that cook"))
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(log_lines(bot)) == 2, "one line per change, not one per paper"
 
     bot.discord.channel("secret").hidden_from_bot = False
@@ -43,12 +43,12 @@ async def test_the_log_channel_hears_each_change_of_state_once(bot: RunningBot) 
 
     # Hugging Face down: a line once it has been an hour, none per failed poll, one when back.
     bot.hf.fail(status=503)
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(log_lines(bot)) == 3, "not before an hour"
     bot.offset = timedelta(hours=1, minutes=1)
     await bot.discord.wait_messages("ml-news", 4)
     assert log_lines(bot)[3].startswith("Hugging Face has been unreachable since")
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(log_lines(bot)) == 4
     bot.hf.recover()
     await bot.discord.wait_messages("ml-news", 5)
@@ -68,7 +68,7 @@ async def test_a_log_channel_that_fails_is_never_written_about_in_a_loop(
         "SELECT count(*) FROM channel_state WHERE paused_reason IS NOT NULL",
         lambda r: r[0][0] == 1,
     )
-    await bot.polls(3)
+    await bot.polls(2)
     posts = [r for r in bot.discord.requests if r.method == "POST" and ml_news in r.path]
     # The paper's post (refused), then the one report of the pause (refused too): no more.
     assert [r.status for r in posts] == [200, 403, 403]
@@ -98,5 +98,5 @@ async def test_deliveries_given_up_are_reported_once(bot: RunningBot) -> None:
     # Discord answers again: the next paper is posted, and the log hears nothing more.
     bot.hf.add(make_item("2611.00996", "Robots that arrive"))
     await bot.discord.wait_messages("papers", 1)
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(log_lines(bot)) == 2

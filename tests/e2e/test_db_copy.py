@@ -41,12 +41,12 @@ async def test_after_db_copy_the_bot_on_postgresql_reposts_nothing(
 
         on_server = RunningBot(discord_fake, fake_hf, bot_settings(discord_fake, fake_hf, url))
         await on_server.start()
-        await on_server.polls(2)  # and what the outbox would send, it has sent by now
+        await on_server.polls(1)  # and what the outbox would send, it has sent by now
         assert len(discord_fake.posts("papers")) == 1, "nothing posted twice"
         # And the bot on PostgreSQL goes on: a new paper is posted once.
         fake_hf.add(make_item("2611.00009", "Diffusion, continued"))
         await discord_fake.wait_messages("papers", 2)
-        await on_server.polls(2)
+        await on_server.polls(1)
         assert len(discord_fake.posts("papers")) == 2
         assert await on_server.stop() == 0
     finally:

@@ -71,7 +71,7 @@ async def test_a_paper_reaches_a_person_once_by_dm_naming_every_follow_that_matc
     assert card["allowed_mentions"] == {"parse": []}
     await bot.discord.wait_messages("papers", 1)  # the channel's post as well: they asked
     await bot.restart()
-    await bot.polls(2)
+    await bot.polls(1)
     assert bot.discord.papers_posted(dm(bot, "member")) == ["2611.00701"], "once, ever"
     assert bot.discord.posts(dm(bot, "member2")) == []
 
@@ -92,7 +92,7 @@ async def test_a_digest_follow_sends_one_dm_at_its_hour(bot: RunningBot) -> None
     embed = digest["embeds"][0]
     assert embed["title"] == "Paper digest: 12 new papers"
     assert embed["description"].endswith("…and 2 more.")
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(bot.discord.posts(dm(bot, "member"))) == 1
 
 
@@ -112,7 +112,7 @@ async def test_closed_dms_pause_the_follows_and_the_person_is_told_once(
     ]
     assert len(refusals) == 1, "a refused DM is not retried"
     bot.hf.add(make_item("2611.00732", "Diffusion two"))
-    await bot.polls(2)
+    await bot.polls(1)
     assert bot.query("SELECT count(*) FROM deliveries WHERE paper_id = '2611.00732'") == [(0,)], (
         "nothing piles up for a person who cannot be reached"
     )
@@ -152,10 +152,10 @@ async def test_pause_resume_remove_and_limits_are_the_persons_own(bot: RunningBo
     paused = await bot.command("member", "general", "follow pause")
     assert "Paused all your follows" in paused["content"]
     bot.hf.add(make_item("2611.00741", "Diffusion while away"))
-    await bot.polls(2)
+    await bot.polls(1)
     assert bot.discord.posts(dm(bot, "member")) == []
     await bot.command("member", "general", "follow resume")
-    await bot.polls(2)
+    await bot.polls(1)
     bot.hf.add(make_item("2611.00742", "Diffusion once back"))
     await bot.discord.wait_messages(dm(bot, "member"), 1)
     await bot.polls(1)

@@ -88,7 +88,7 @@ async def test_a_foryou_digest_sends_the_top_papers_by_dm_at_its_hour(bot: Runni
     assert f"Your top 10 will come by DM daily at {hour:02d}:00 UTC" in reply["content"]
     assert reply["embeds"][0]["title"] == "For you"
     dm = bot.discord.dm_channel("member").name
-    await bot.polls(2)
+    await bot.polls(1)
     assert bot.discord.posts(dm) == [], "nothing before its hour"
 
     bot.offset = timedelta(hours=2, minutes=1)
@@ -100,7 +100,7 @@ async def test_a_foryou_digest_sends_the_top_papers_by_dm_at_its_hour(bot: Runni
     for pid, _title, _abstract in PROTEINS:
         assert pid not in embed["description"], "saved papers are never recommended"
     assert digest["allowed_mentions"] == {"parse": []}
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(bot.discord.posts(dm)) == 1, "once a day"
     assert bot.query(
         "SELECT count(*) FROM foryou_digests WHERE next_at > ?",

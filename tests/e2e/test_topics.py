@@ -46,7 +46,7 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
     fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
     assert fields["Query as understood"] == "`diffusion -survey`"
     assert "1 stored paper would have matched" in fields["Last 7 days"]
-    await bot.polls(2)
+    await bot.polls(1)
     assert bot.discord.posts("papers") == [], "a new topic never posts old papers"
 
     bot.hf.add(
@@ -65,7 +65,7 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
         make_item("2611.00006", "Transformers for tables"),
     )
     await bot.discord.wait_messages("papers", 2)
-    await bot.polls(2)
+    await bot.polls(1)
     assert sorted(posted_ids(bot, "papers")) == ["2611.00003", "2611.00004"]
 
     embed = card["embeds"][0]
@@ -83,7 +83,7 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
     assert card["allowed_mentions"] == {"parse": []}
 
     await bot.restart()
-    await bot.polls(2)
+    await bot.polls(1)
     assert sorted(posted_ids(bot, "papers")) == ["2611.00003", "2611.00004"], (
         "a restart reposts nothing"
     )
@@ -99,7 +99,7 @@ async def test_a_paper_matching_two_topics_of_a_channel_is_posted_once_naming_bo
     await add_topic(bot, "papers", "video")
     bot.hf.add(make_item("2611.00010", "Video diffusion transformers"))
     (post,) = await bot.discord.wait_messages("papers", 1)
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(bot.discord.posts("papers")) == 1
     fields = {f["name"]: f["value"] for f in post["embeds"][0]["fields"]}
     assert fields["Matched topics"] == "`diffusion`, `video`"
@@ -342,7 +342,7 @@ async def test_a_digest_topic_posts_one_message_at_its_hour(bot: RunningBot) -> 
     assert len(saves) == 10
     assert all(s.startswith("paper:save:") for s in saves)
     assert digest["allowed_mentions"] == {"parse": []}
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(bot.discord.posts("papers")) == 1, "one message per channel"
     assert bot.query("SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == [(0,)]
 
@@ -420,7 +420,7 @@ async def test_several_papers_due_at_once_reach_a_channel_as_one_message(bot: Ru
     assert "Saved to your “Reading list”" in reply["content"]
     listed = await bot.command("member", "papers", "saved list")
     assert "Diffusion for music" in listed["embeds"][0]["description"]
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(bot.discord.posts("papers")) == 1
 
 
@@ -450,7 +450,7 @@ async def test_topic_edit_changes_a_topic_in_place_and_keeps_its_history(bot: Ru
     bot.hf.add(make_item("2611.00951", "Diffusion for audio"))
     await bot.discord.wait_messages("papers", 1)
     bot.hf.add(make_item("2611.00952", "Video generation, seen before the edit"))
-    await bot.polls(2)
+    await bot.polls(1)
 
     refused = await bot.command(
         "member", "papers", "topic edit", {"topic": str(topic_id), "query": "video generation"}
@@ -475,7 +475,7 @@ async def test_topic_edit_changes_a_topic_in_place_and_keeps_its_history(bot: Ru
     ]
     bot.hf.add(make_item("2611.00953", "Video generation after the edit"))
     await bot.discord.wait_messages("papers", 2)
-    await bot.polls(2)
+    await bot.polls(1)
     assert bot.discord.papers_posted("papers") == ["2611.00951", "2611.00953"], (
         "a paper seen before the edit is not owed to the new query"
     )
@@ -552,7 +552,7 @@ async def test_a_thread_topic_opens_a_thread_per_card_and_a_refusal_keeps_the_po
     bot.discord.deny_bot("papers", CREATE_PUBLIC_THREADS)
     bot.hf.add(make_item("2611.00933", "Diffusion without a thread"))
     await bot.discord.wait_messages("papers", 3)
-    await bot.polls(2)
+    await bot.polls(1)
     assert len(bot.discord.posts("papers")) == 3, "the post stands, once"
     assert len(bot.discord.threads_of("papers")) == 2
     listing = await bot.command("admin", "papers", "topic list")
@@ -590,7 +590,7 @@ async def test_a_forum_topic_makes_each_paper_one_tagged_post(bot: RunningBot) -
         make_item("2611.00942", "Diffusion for audio"),
     )
     await bot.discord.wait_until(lambda: len(bot.discord.posts_in_forum("paper-forum")) == 2, 15)
-    await bot.polls(2)
+    await bot.polls(1)
     posts = {p.name: p for p in bot.discord.posts_in_forum("paper-forum")}
     assert set(posts) == {"Video generation with diffusion", "Diffusion for audio"}, (
         "one post per paper, even one that matched two topics"

@@ -124,15 +124,15 @@ class RunningBot:
         await self.discord.wait_callback(record)
         return record
 
-    async def polls(self, count: int = 2, timeout: float = 15.0) -> None:
-        """Wait until `count` more polls of every feed have been logged, and the outbox has
-        handled everything then due: what a poll owed is posted (or failed) by the time this
+    async def polls(self, count: int = 1, timeout: float = 15.0) -> None:
+        """Wait until `count` polls of every feed, each begun after this call, have been
+        logged, and the outbox has handled everything then due: whatever changed before the
+        call was polled whole, and what it owed is posted (or failed) by the time this
         returns, so that "nothing more was posted" means something."""
-        feeds = len(self.settings.feeds)
-        start = self.query("SELECT count(*) FROM poll_log")[0][0]
-        await self.wait_for_db(
-            "SELECT count(*) FROM poll_log", lambda r: r[0][0] >= start + count * feeds, timeout
-        )
+        wanted = count * len(self.settings.feeds)
+        after = to_iso(self.now())
+        sql = "SELECT count(*) FROM poll_log WHERE started_at > ?"
+        await self.wait_for_db(sql, lambda r: r[0][0] >= wanted, timeout, (after,))
         await self.settled(timeout)
 
     async def settled(self, timeout: float = 15.0) -> None:
@@ -162,13 +162,13 @@ class RunningBot:
         return await asyncio.to_thread(query_db, self.db, sql, params)
 
     async def wait_for_db(
-        self, sql: str, predicate: Any, timeout: float = 15.0
+        self, sql: str, predicate: Any, timeout: float = 15.0, params: tuple[Any, ...] = ()
     ) -> list[tuple[Any, ...]]:
         """Poll the database until `predicate(rows)` holds (the bot writes on its own schedule)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             try:
-                rows = self.query(sql)
+                rows = self.query(sql, params)
             except (sqlite3.OperationalError, asyncpg.UndefinedTableError):
                 rows = []
             if predicate(rows):
