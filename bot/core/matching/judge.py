@@ -339,3 +339,13 @@ def compile_query(node: Node) -> Check:
             return lambda doc: a(doc) and b(doc)
         return lambda doc: all(p(doc) for p in parts)
     return lambda doc: any(p(doc) for p in parts)
+
+
+def excluded(node: Node, doc: Doc) -> bool:
+    """Whether an exclusion of the query (`-term`) holds the paper back, whatever else it says:
+    what feedback can never overturn."""
+    if isinstance(node, Not):
+        return mentions(node.child, doc)
+    if isinstance(node, All | Any_):
+        return any(excluded(c, doc) for c in node.children)
+    return False

@@ -40,10 +40,19 @@ class Vocabulary:
     """English and the words of a corpus (stored papers, the poll at hand), with the share of
     the corpus's papers that use each word (`share`)."""
 
-    def __init__(self, corpus: Iterable[str] = (), shares: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Iterable[str] = (),
+        shares: dict[str, float] | None = None,
+        *,
+        total: int = 0,
+        documents: dict[str, int] | None = None,
+    ) -> None:
         self._english = english()
         self._corpus = frozenset(corpus)
         self._shares = shares or {}
+        self.total = total  # papers counted
+        self.documents = documents or {}  # word family → papers using it
 
     def share(self, word: str) -> float:
         """The share of the corpus's papers that use `word` (0.0 when unknown)."""
@@ -83,7 +92,7 @@ class Vocabulary:
             if total >= MIN_CORPUS
             else {}
         )
-        return cls(corpus, shares)
+        return cls(corpus, shares, total=total, documents=by_family)
 
 
 REFRESH_SECONDS = (

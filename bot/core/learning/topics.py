@@ -1,0 +1,150 @@
+"""Every topic's learner, built from the feedback store's examples, and its verdict on a paper.
+
+The learner of a topic sits on top of its rules: it may hold back a rule match, or post a
+paper the rules missed, never what an exclusion (`-term`) rules out, never a paper the topic's
+channel marked 👎 (that one is never posted there again), and it leaves the upvote threshold to
+the planner. A topic with no examples is judged by its rules alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.core.learning.features import Stats, Vector, vector
+from bot.core.learning.learner import Example, Nearest, Verdict
+from bot.core.matching.doc import Doc, doc_of
+from bot.core.matching.judge import excluded
+from bot.core.matching.query import QueryError, parse
+from bot.core.matching.text import family
+from bot.core.matching.tree import All, Any_, Group, Node, Phrase, Term
+from bot.core.matching.vocabulary import Vocabulary
+from bot.core.models import Paper, Vote
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """One topic's learner and what it may never post."""
+
+    learner: Nearest
+    tree: Node | None  # the topic's query (None: a topic by example, no query)
+    disliked: frozenset[str]
+
+
+class Learners:
+    """The learners of every topic with examples; judged with fixed statistics (`Stats`)."""
+
+    def __init__(self, by_topic: Mapping[int, Learned], stats: Stats) -> None:
+        self.by_topic = dict(by_topic)
+        self.stats = stats
+        # Topics that may post a paper their rules missed: those with a liked example.
+        self.posting = frozenset(t for t, learned in by_topic.items() if learned.learner.liked)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_topic)
+
+    def __contains__(self, topic_id: int) -> bool:
+        return topic_id in self.by_topic
+
+    def vector(self, paper: Paper, doc: Doc | None = None) -> Vector:
+        return vector(paper, self.stats, doc)
+
+    def verdict(
+        self, topic_id: int, paper: Paper, doc: Doc, rules: bool, paper_vector: Vector
+    ) -> Verdict:
+        """The topic's verdict on the paper: its rules' (`rules`), turned by its feedback."""
+        learned = self.by_topic.get(topic_id)
+        if learned is None:
+            return Verdict(rules, rules)
+        if paper.id in learned.disliked:
+            return Verdict(
+                False, rules, tuple(e for e in learned.learner.disliked if e.paper_id == paper.id)
+            )
+        judged = learned.learner.judge(paper_vector, rules)
+        if judged.post and not rules and learned.tree is not None and excluded(learned.tree, doc):
+            return Verdict(False, rules)  # feedback never overturns an exclusion
+        return judged
+
+
+EMPTY = Learners({}, Stats(0, {}))
+
+
+def build(
+    votes: Iterable[Vote],
+    papers: Mapping[str, Paper],
+    queries: Mapping[int, str],
+    stats: Stats,
+    vocabulary: Vocabulary | None = None,
+) -> Learners:
+    """The learners of the topics in `queries` (topic id → query, "" for a topic by example)
+    from their votes; a vote on a paper the store no longer has is skipped."""
+    examples: dict[int, list[Example]] = {}
+    vectors: dict[str, Vector] = {}
+    for vote in votes:
+        paper = papers.get(vote.paper_id)
+        if paper is None or vote.topic_id not in queries:
+            continue
+        if paper.id not in vectors:
+            vectors[paper.id] = vector(paper, stats, doc_of(paper, vocabulary=vocabulary))
+        examples.setdefault(vote.topic_id, []).append(
+            Example(paper.id, paper.title, vote.vote > 0, vectors[paper.id])
+        )
+    by_topic = {}
+    for topic_id, found in examples.items():
+        tree = _tree(queries[topic_id])
+        by_topic[topic_id] = Learned(
+            Nearest(found, ignore=query_terms(tree) if tree is not None else frozenset()),
+            tree,
+            frozenset(e.paper_id for e in found if not e.liked),
+        )
+    return Learners(by_topic, stats)
+
+
+def query_terms(node: Node) -> frozenset[str]:
+    """The features a query's own words make (word families, and concepts naming them)."""
+    words: set[str] = set()
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            words.add(n.word)
+        elif isinstance(n, Phrase):
+            words.update(n.words)
+        elif isinstance(n, Group):
+            for part in n.parts:
+                walk(part)
+        elif isinstance(n, All | Any_):
+            for child in n.children:
+                walk(child)
+        # an exclusion's words are not the topic's
+
+    walk(node)
+    families = {family(w) for w in words} | words
+    return frozenset(families | {f"c:{f}" for f in families})
+
+
+def _tree(query: str) -> Node | None:
+    if not query:
+        return None
+    try:
+        return parse(query).tree
+    except QueryError:
+        return None
+
+
+def said(verdict: Verdict, query: str, where: str) -> str | None:
+    """What the feedback did, in words ("" when it did nothing): for `/topic test paper:` and
+    `preview --explain`. `where` names the channel ("#papers", "your DMs")."""
+    if not verdict.changed:
+        return None
+    titles = ", ".join(f"“{e.title}”" for e in verdict.like)
+    shared = ", ".join(t.removeprefix("c:") for t in verdict.shared)
+    also = f" (shared: {shared})" if shared else ""
+    if not verdict.post:
+        if verdict.like and not verdict.shared:
+            return f"held back: {where} marked this paper 👎, and it is never posted there again"
+        count = len(verdict.like)
+        return (
+            f"held back: most like {count} paper{'s' if count != 1 else ''} {where} marked 👎 "
+            f"({titles}){also}"
+        )
+    return f"posted although `{query}` does not match: like {titles}, which {where} marked 👍{also}"
