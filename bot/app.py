@@ -35,6 +35,7 @@ from bot.core.delivery.planner import Planner
 from bot.core.delivery.poller import Poller
 from bot.core.delivery.scheduler import Scheduler
 from bot.core.errors import StoreOpenError
+from bot.core.feedback import FeedbackService
 from bot.core.follows import FollowService
 from bot.core.foryou import ForYouService
 from bot.core.hf.source import HFSource, RetryPolicy
@@ -44,6 +45,7 @@ from bot.core.search import SearchService
 from bot.core.status import StatusSource
 from bot.core.store import Store
 from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.feedback import FeedbackStore
 from bot.core.store.follows import FollowStore
 from bot.core.store.foryou import ForYouStore
 from bot.core.store.guild_settings import GuildSettingsStore
@@ -55,7 +57,7 @@ from bot.core.topics import TopicService
 from bot.exits import EXIT_USAGE, fail
 from bot.transport.forums import forum_post_guard
 from bot.transport.sender import DiscordTransport
-from bot.ui.views import save_button_class
+from bot.ui.views import VoteControls, save_button_class
 from cogs.follows import FollowsCog
 from cogs.foryou import ForYouCog
 from cogs.papers import PapersCog
@@ -120,7 +122,7 @@ async def run_bot(
         fleet = build_fleet(settings, store, clock)
         bot = build_client(settings, store, fleet)
         services = build_services(settings, http, store, scheduler, fleet, bot, clock)
-        bot.install(build_cogs(services, clock), dynamic_items=[services.save_button])
+        bot.install(build_cogs(services, clock), dynamic_items=services.dynamic_items)
         await _listen(store, services.wake, fleet, scheduler)
         resources.push_async_callback(_leave, fleet)
 
@@ -213,6 +215,8 @@ class Services:
 
     wake: Wakeup
     topics: TopicService
+    feedback: FeedbackService
+    votes: VoteControls
     follows: FollowService
     search: SearchService
     saved: SavedService
@@ -221,6 +225,11 @@ class Services:
     admin_log: AdminLog
     outbox: Outbox
     save_button: type[discord.ui.DynamicItem[Any]]
+
+    @property
+    def dynamic_items(self) -> list[type[discord.ui.DynamicItem[Any]]]:
+        """The controls that outlive a restart: Save, 👍 / 👎."""
+        return [self.save_button, *self.votes.items]
 
 
 def build_services(
@@ -242,23 +251,24 @@ def build_services(
     search = SearchService(store, search_store, source, clock=clock)
     saved = SavedService(saved_store, clock=clock)
     save_button = save_button_class(saved, search.show)
-    transport = DiscordTransport(client, save_button)
+    topic_store, people, feedback_store = (
+        TopicStore(store),
+        FollowStore(store),
+        FeedbackStore(store),
+    )
+    feedback = FeedbackService(
+        store, topic_store, feedback_store, find_paper=search.show, clock=clock
+    )
+    votes = VoteControls(feedback)
+    transport = DiscordTransport(client, save_button, votes)
     admin_log = _admin_log(store, transport, scheduler)
     deliveries = _deliveries(settings, store, fleet)
-    topic_store, people = TopicStore(store), FollowStore(store)
     vocabulary = VocabularyCache(search_store)
-    planner = Planner(topic_store, vocabulary)
+    planner = Planner(topic_store, vocabulary, feedback_store)
     topics = TopicService(
-        store,
-        topic_store,
-        deliveries,
-        planner,
-        vocabulary,
-        find_paper=search.show,
-        on_queued=wake,
-        clock=clock,
-        report=admin_log.report,
-    )
+        store, topic_store, deliveries, planner, vocabulary, find_paper=search.show,
+        on_queued=wake, clock=clock, report=admin_log.report,
+    )  # fmt: skip
     poller = _poller(settings, source, Ingest(store, planner, wake), store, fleet, admin_log, clock)
     foryou = ForYouService(
         store, saved_store, ForYouStore(store), people, deliveries, on_queued=wake, clock=clock
@@ -267,6 +277,8 @@ def build_services(
     return Services(
         wake=wake,
         topics=topics,
+        feedback=feedback,
+        votes=votes,
         follows=FollowService(topics, people, deliveries, clock=clock),
         search=search,
         saved=saved,
@@ -382,8 +394,8 @@ def build_cogs(services: Services, clock: Clock) -> list[commands.Cog]:
     save = services.save_button
     return [
         StatusCog(services.status, services.admin_log, clock),
-        TopicsCog(services.topics),
-        FollowsCog(services.follows),
+        TopicsCog(services.topics, services.feedback),
+        FollowsCog(services.follows, services.feedback),
         PrivacyCog(services.follows),
         PapersCog(services.search, save),
         SavedCog(services.saved, services.search),

@@ -13,8 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import reply_ephemeral
+from bot.core.feedback import FeedbackService, Voter
 from bot.core.follows import FollowService
-from bot.core.models import TopicOptions
+from bot.core.models import DM_GUILD, TopicOptions
 from bot.ui import follows as follow_replies
 from cogs.common import answer_test, open_dm, parse_topic_id
 
@@ -26,8 +27,9 @@ Interaction = discord.Interaction[Any]
 class FollowsCog(
     commands.GroupCog, group_name="follow", group_description="Topics sent to you by DM"
 ):
-    def __init__(self, follows: FollowService) -> None:
+    def __init__(self, follows: FollowService, feedback: FeedbackService) -> None:
         self._follows = follows
+        self._feedback = feedback
         super().__init__()
 
     @app_commands.command(name="add", description="Get new papers matching a query by DM")
@@ -99,7 +101,33 @@ class FollowsCog(
             lambda: self._follows.why(interaction.user.id, paper or "", query),
         )
 
+    @app_commands.command(
+        name="teach", description="Teach a follow a paper it should have sent, or never should"
+    )
+    @app_commands.describe(
+        follow="The follow to teach",
+        paper="A paper id or link",
+        relevant="True: send papers like this; false: never papers like this",
+    )
+    async def teach(
+        self,
+        interaction: Interaction,
+        follow: str,
+        paper: app_commands.Range[str, 1, 200],
+        relevant: bool,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self._feedback.teach(
+            guild_id=DM_GUILD,
+            topic_id=parse_topic_id(follow),
+            paper=paper,
+            relevant=relevant,
+            voter=Voter(interaction.user.id, lambda _channel: False),
+        )
+        await interaction.followup.send(text, ephemeral=True)
+
     @remove.autocomplete("follow")
+    @teach.autocomplete("follow")
     async def follow_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

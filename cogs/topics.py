@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import UserError
+from bot.core.feedback import FeedbackService, Voter
 from bot.core.models import TopicChanges, TopicOptions
 from bot.core.topics import TopicService
 from bot.ui import topics as topic_replies
@@ -94,8 +95,9 @@ def _where(interaction: Interaction) -> tuple[int, int]:
 
 @app_commands.guild_only()
 class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channel topic feeds"):
-    def __init__(self, topics: TopicService) -> None:
+    def __init__(self, topics: TopicService, feedback: FeedbackService) -> None:
         self._topics = topics
+        self._feedback = feedback
         super().__init__()
 
     @app_commands.command(name="add", description="Post new papers matching a query here")
@@ -163,7 +165,8 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         guild_id, here = _where(interaction)
         channel_id = channel.id if channel is not None else here
         found = await self._topics.topics_of(guild_id, None if everywhere else channel_id)
-        embed = topic_replies.topic_list(found, everywhere=everywhere)
+        counts = await self._feedback.counts(found)
+        embed = topic_replies.topic_list(found, everywhere=everywhere, feedback=counts)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop following a topic")
@@ -198,6 +201,10 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         mention="Ping this role with each post",
         no_mention="Stop pinging a role",
         thread="Open a public thread on each posted paper (or stop)",
+        learn_from="Whose 👍 / 👎 teach it: people with Manage Channels here, or every member",
+    )
+    @app_commands.choices(
+        learn_from=[app_commands.Choice(name=n, value=n) for n in ("managers", "everyone")]
     )
     async def edit(
         self,
@@ -210,6 +217,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         mention: discord.Role | None = None,
         no_mention: bool = False,
         thread: bool | None = None,
+        learn_from: str | None = None,
     ) -> None:
         guild_id, _channel = _where(interaction)
         role_id = _pingable(interaction, mention)
@@ -225,6 +233,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
                 mention_role_id=role_id,
                 no_mention=no_mention,
                 thread=thread,
+                learn_from=learn_from,
             ),
         )
         warning = _cannot_deliver(interaction, edited.channel_id, thread=edited.thread)
@@ -270,7 +279,62 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             ),
         )
 
+    @app_commands.command(
+        name="teach", description="Teach a topic a paper it should have posted, or never should"
+    )
+    @app_commands.describe(
+        topic="The topic to teach",
+        paper="A paper id or link",
+        relevant="True: post papers like this; false: never papers like this",
+    )
+    async def teach(
+        self,
+        interaction: Interaction,
+        topic: str,
+        paper: app_commands.Range[str, 1, 200],
+        relevant: bool,
+    ) -> None:
+        guild_id, _channel = _where(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self._feedback.teach(
+            guild_id=guild_id,
+            topic_id=parse_topic_id(topic),
+            paper=paper,
+            relevant=relevant,
+            voter=Voter(interaction.user.id, _may_manage(interaction)),
+        )
+        await interaction.followup.send(text, ephemeral=True)
+
+    @app_commands.command(name="feedback", description="What a topic learned from, and removing it")
+    @app_commands.describe(
+        topic="The topic",
+        remove="A paper id or link: remove its votes (yours, or all of them for an admin)",
+        reset="Forget everything this topic learned",
+    )
+    async def feedback(
+        self,
+        interaction: Interaction,
+        topic: str,
+        remove: app_commands.Range[str, 1, 200] | None = None,
+        reset: bool = False,
+    ) -> None:
+        guild_id, _channel = _where(interaction)
+        voter = Voter(interaction.user.id, _may_manage(interaction))
+        topic_id = parse_topic_id(topic)
+        if reset:
+            text = await self._feedback.reset(guild_id, topic_id, voter)
+        elif remove is not None:
+            text = await self._feedback.remove(guild_id, topic_id, remove, voter)
+        else:
+            found, entries = await self._feedback.entries(guild_id, topic_id)
+            embed = topic_replies.feedback_list(found, entries)
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+            return
+        await interaction.response.send_message(text, ephemeral=True)
+
     @remove.autocomplete("topic")
+    @teach.autocomplete("topic")
+    @feedback.autocomplete("topic")
     @edit.autocomplete("topic")
     @resume.autocomplete("topic")
     async def topic_autocomplete(

@@ -89,8 +89,10 @@ class TopicOptions:
     mention_role_id: int | None = None  # the role pinged with each of its posts
     thread: bool = False  # a public thread on each card it posts
     forum: bool = False  # its channel is a forum: each paper a post of its own
+    learn_from: str = "managers"  # whose 👍 / 👎 teach it: `managers` or `everyone`
 
 
+LEARN_FROM = ("managers", "everyone")
 DEFAULT_OPTIONS = TopicOptions()
 
 
@@ -105,6 +107,7 @@ class TopicChanges:
     mention_role_id: int | None = None
     no_mention: bool = False  # stop pinging a role
     thread: bool | None = None
+    learn_from: str | None = None
 
     @property
     def nothing(self) -> bool:
@@ -112,6 +115,7 @@ class TopicChanges:
         return (
             settings == (None,) * 4
             and self.thread is None
+            and self.learn_from is None
             and not (self.at_once or self.no_mention)
         )
 
@@ -129,6 +133,7 @@ class TopicChanges:
             else given(self.mention_role_id, options.mention_role_id),
             thread=options.thread if self.thread is None else self.thread,
             forum=options.forum,
+            learn_from=self.learn_from or options.learn_from,
         )
 
 
@@ -155,10 +160,17 @@ class Topic:
     mention_role_id: int | None = None  # the role pinged with each of its posts
     thread: bool = False  # a public thread on each card it posts
     thread_problem: str | None = None  # why Discord refused the last thread, if it did
+    learn_from: str = "managers"  # whose votes teach it (a follow: its owner's alone)
 
     @property
     def options(self) -> TopicOptions:
-        return TopicOptions(self.min_upvotes, self.digest_hour, self.mention_role_id, self.thread)
+        return TopicOptions(
+            self.min_upvotes,
+            self.digest_hour,
+            self.mention_role_id,
+            self.thread,
+            learn_from=self.learn_from,
+        )
 
     @property
     def is_follow(self) -> bool:
@@ -249,3 +261,12 @@ class SavedList:
     name: str
     count: int
     unread: int
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A topic's net vote on a paper: 1 (👍, or taught as relevant) or -1 (👎, or not)."""
+
+    topic_id: int
+    paper_id: str
+    vote: int

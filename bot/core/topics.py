@@ -15,6 +15,7 @@ from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import Report
 from bot.core.delivery.planner import Planner
 from bot.core.errors import UserError
+from bot.core.learning.topics import said
 from bot.core.matching.explain import evidence, explain, match_share
 from bot.core.matching.judge import doc_of, matches
 from bot.core.matching.query import Query, parse
@@ -296,10 +297,28 @@ class TopicService:
             record = await self._deliveries.delivery_record(channel_id, found.id)
         asked = [(parsed, _same_query(parsed, channel_topics))] if parsed else []
         asked += [(parse(t.query), t) for t in channel_topics if not parsed]
-        return [
-            verdict(found, q, doc, topic=topic, record=record, in_channel=bool(channel_topics))
-            for q, topic in asked
-        ]
+        learners = await self._planner.learners()
+        found_vector = learners.vector(found, doc) if learners else {}
+        answers = []
+        for q, topic in asked:
+            learned = None
+            if topic is not None and topic.id in learners:
+                judged = learners.verdict(topic.id, found, doc, matches(q.tree, doc), found_vector)
+                where = "you" if topic.is_follow else f"<#{topic.channel_id}>"
+                explained = said(judged, q.text, where)
+                learned = (judged.post, explained) if explained else None
+            answers.append(
+                verdict(
+                    found,
+                    q,
+                    doc,
+                    topic=topic,
+                    record=record,
+                    in_channel=bool(channel_topics),
+                    feedback=learned,
+                )
+            )
+        return answers
 
     async def topic_choices(
         self, guild_id: int, channel_id: int, typed: str, *, only_channel: int | None = None

@@ -14,7 +14,7 @@ from bot.core.models import Paper
 from bot.transport.forums import ForumPoster
 from bot.transport.refusals import delivery_failures
 from bot.ui import cards
-from bot.ui.views import SaveFactory
+from bot.ui.views import SaveFactory, VoteControls
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,15 @@ class DiscordTransport:
     """Sends through discord.py's HTTP client: a DM or a text channel needs no more than REST
     (and the nonce); a forum post goes through `ForumPoster`."""
 
-    def __init__(self, client: discord.Client, save: SaveFactory | None = None) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        save: SaveFactory | None = None,
+        votes: VoteControls | None = None,
+    ) -> None:
         self._client = client
         self._save = save
+        self._votes = votes
         self._forums = ForumPoster(client)
 
     async def send_card(
@@ -54,6 +60,9 @@ class DiscordTransport:
         view = discord.ui.View(timeout=None)
         if self._save is not None:
             view.add_item(self._save(paper.id, "Save"))
+        if self._votes is not None:
+            for button in self._votes.buttons(paper.id):
+                view.add_item(button)
         view = cards.paper_links(paper, view)
         return await self._send(
             channel_id,
@@ -79,6 +88,9 @@ class DiscordTransport:
             view = discord.ui.View(timeout=None)
             for n, (paper, _topics) in enumerate(entries, start=1):
                 view.add_item(self._save(paper.id, f"Save {n}"))
+        if self._votes is not None:
+            view = view or discord.ui.View(timeout=None)
+            view.add_item(self._votes.rating([(p.id, p.title) for p, _t in entries]))
         return await self._send(
             channel_id,
             embeds=cards.bundle_embeds(entries),
@@ -105,6 +117,9 @@ class DiscordTransport:
             view = discord.ui.View(timeout=None)
             for n, paper in enumerate(papers[:10], start=1):
                 view.add_item(self._save(paper.id, f"Save {n}"))
+        if self._votes is not None and papers:
+            view = view or discord.ui.View(timeout=None)
+            view.add_item(self._votes.rating([(p.id, p.title) for p in papers[:10]]))
         return await self._send(
             channel_id,
             embeds=[cards.digest_embed(papers, more, topics)],

@@ -66,6 +66,8 @@ def _held_text(held: Held) -> str:
         return f"{count} {what}{'s' if count != 1 else ''}"
 
     digest = ", your /foryou digest" if held.digest else ""
+    if held.votes:
+        digest += f", {n(held.votes, 'vote')} on topics (and what they taught)"
     return (
         f"{n(held.follows, 'follow')}, {n(held.lists, 'saved list')} "
         f"({n(held.saved, 'paper')}){digest} and the record of {n(held.sent, 'paper')} sent to "

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import discord
 
 from bot.core.matching.query import Query
 from bot.core.matching.why import Verdict
 from bot.core.models import Topic
+from bot.core.paper_ids import hf_url
+from bot.core.store.feedback import FeedbackEntry
 from bot.core.topics import AddedTopic, TopicTest
 from bot.ui.format import BRAND_COLOUR, FIELD_LIMIT, cut, escape
 
@@ -69,7 +71,9 @@ def topic_added(
     return embed
 
 
-def topic_list(topics: Sequence[Topic], *, everywhere: bool) -> discord.Embed:
+def topic_list(
+    topics: Sequence[Topic], *, everywhere: bool, feedback: Mapping[int, int] | None = None
+) -> discord.Embed:
     where = "this server" if everywhere else "this channel"
     embed = discord.Embed(title=f"Topics in {where}", colour=BRAND_COLOUR)
     if not topics:
@@ -81,10 +85,46 @@ def topic_list(topics: Sequence[Topic], *, everywhere: bool) -> discord.Embed:
         lines.append(
             f"**#{topic.id}** {channel}{code(cut(topic.query, 120))} · {options_text(topic)} · "
             f"{state_text(topic)} · {topic.posted_count} posted"
+            + _learned(topic, (feedback or {}).get(topic.id, 0))
         )
     if len(topics) > LIST_LIMIT * 4:
         lines.append(f"…and {len(topics) - LIST_LIMIT * 4} more.")
     embed.description = cut("\n".join(lines), 4000)
+    return embed
+
+
+def _learned(topic: Topic, votes: int) -> str:
+    teachers = "" if topic.learn_from == "managers" else ", every member teaches"
+    if not votes:
+        return f" · no feedback{teachers}"
+    return f" · {votes} vote{'s' if votes != 1 else ''}{teachers}"
+
+
+FEEDBACK_SHOWN = 20
+
+
+def feedback_list(topic: Topic, entries: Sequence[FeedbackEntry]) -> discord.Embed:
+    """What a topic learned from: paper, vote, who, when; and how to remove it."""
+    embed = discord.Embed(title=f"What topic #{topic.id} learned from", colour=BRAND_COLOUR)
+    if not entries:
+        embed.description = (
+            f"Nothing yet: {code(cut(topic.query, 120))} posts by its rules alone. 👍 / 👎 on "
+            "its posts, or `/topic teach`, teach it."
+        )
+        return embed
+    lines = []
+    for entry in entries[:FEEDBACK_SHOWN]:
+        vote = "👍" if entry.vote > 0 else "👎"
+        how = {"vote": "", "teach": " (taught)", "like": " (from a saved list)"}[entry.kind]
+        title = cut(escape(entry.title or entry.paper_id), 80)
+        lines.append(
+            f"{vote} [{title}]({hf_url(entry.paper_id)}) · <@{entry.user_id}>{how} · "
+            f"<t:{int(entry.at.timestamp())}:R>"
+        )
+    if len(entries) > FEEDBACK_SHOWN:
+        lines.append(f"…and {len(entries) - FEEDBACK_SHOWN} more.")
+    embed.description = cut("\n".join(lines), 4000)
+    embed.set_footer(text="Remove one with /topic feedback remove:<paper>, or all with reset:true.")
     return embed
 
 
@@ -163,10 +203,15 @@ def verdicts(found: Sequence[Verdict]) -> discord.Embed:
     for i, item in enumerate(shown):
         topic = f"topic #{item.topic.id} " if item.topic else ""
         state = "matches" if item.matches else "does not match"
-        if item.matches and item.held_back:
+        if item.matches and not item.posted:
+            state = "matches, but feedback holds it back"
+        elif item.posted and not item.matches:
+            state = "does not match, but feedback posts it"
+        elif item.matches and item.held_back:
             state = "matches, but is held back"
         name = cut(f"{topic}{code(cut(item.query.text, 150))}: {state}", 256)
-        lines = [f"• {reason}" for reason in item.reasons]
+        lines = [f"• {item.feedback}"] if item.feedback else []
+        lines += [f"• {reason}" for reason in item.reasons]
         lines += [f"• {reason}" for reason in item.held_back]
         room = min(1024, (budget - len(name)) // (len(shown) - i))
         value = "\n".join(fit_lines(lines, room)) or "•"

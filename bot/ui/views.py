@@ -10,6 +10,8 @@ from typing import Any
 import discord
 
 from bot.client import report_error
+from bot.core.errors import UserError
+from bot.core.feedback import DOWN, EMOJI, UP, FeedbackService, Voter
 from bot.core.matching.text import inert
 from bot.core.saved import SavedService
 from bot.ui.format import PER_PAGE
@@ -164,3 +166,119 @@ class Confirm(PaperView):
     async def cancel(self, interaction: Interaction, _button: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+
+
+VOTE_PREFIX = "paper:vote:"
+RATE_ID = "paper:rate"
+_VOTES = {"up": UP, "down": DOWN}
+
+
+class VoteControls:
+    """👍 / 👎 on every post of a topic, surviving restarts as dynamic items: two buttons on a
+    single card; on a bundle or a digest (up to ten papers, beside ten Save buttons), one
+    select listing each paper twice, 👍 and 👎, which fits Discord's 25 components a message
+    where twenty more buttons would not."""
+
+    def __init__(self, feedback: FeedbackService) -> None:
+        button, select = _vote_button_class(feedback), _rate_select_class(feedback)
+        self.items: tuple[type[discord.ui.DynamicItem[Any]], ...] = (button, select)
+        self._button: Callable[[str, str], discord.ui.Item[Any]] = button
+        self._select: Callable[[list[discord.SelectOption]], discord.ui.Item[Any]] = select
+
+    def buttons(self, paper_id: str) -> list[discord.ui.Item[Any]]:
+        return [self._button(paper_id, "up"), self._button(paper_id, "down")]
+
+    def rating(self, papers: Sequence[tuple[str, str]]) -> discord.ui.Item[Any]:
+        """The select for a message of several papers, given as (id, title)."""
+        options = []
+        for n, (paper_id, title) in enumerate(papers[:12], start=1):
+            short = f"{n}. {title}"[:90]
+            options.append(discord.SelectOption(label=f"👍 {short}", value=f"up:{paper_id}"))
+            options.append(discord.SelectOption(label=f"👎 {short}", value=f"down:{paper_id}"))
+        return self._select(options[:25])
+
+
+def _voter(interaction: Interaction) -> Voter:
+    # A click's permissions are the clicker's in the post's channel: the one that counts.
+    manages = interaction.guild_id is not None and interaction.permissions.manage_channels
+    return Voter(interaction.user.id, lambda _channel_id: manages)
+
+
+async def _rate(
+    feedback: FeedbackService, interaction: Interaction, paper_id: str, direction: str
+) -> None:
+    if interaction.channel_id is None:
+        raise UserError("This post's channel is unknown.")
+    text = await feedback.rate(
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        paper_id=paper_id,
+        vote=_VOTES[direction],
+        voter=_voter(interaction),
+    )
+    await interaction.response.send_message(
+        text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )
+
+
+def _vote_button_class(feedback: FeedbackService) -> type[discord.ui.DynamicItem[Any]]:
+    class VoteButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=re.escape(VOTE_PREFIX) + r"(?P<way>up|down):(?P<paper_id>[0-9a-z.\-/]{4,40})",
+    ):
+        def __init__(self, paper_id: str, way: str) -> None:
+            super().__init__(
+                discord.ui.Button(
+                    label=EMOJI[_VOTES[way]],
+                    style=discord.ButtonStyle.secondary,
+                    custom_id=f"{VOTE_PREFIX}{way}:{paper_id}",
+                )
+            )
+            self.paper_id, self.way = paper_id, way
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        ) -> VoteButton:
+            return cls(match["paper_id"], match["way"])
+
+        async def callback(self, interaction: Interaction) -> None:
+            try:
+                await _rate(feedback, interaction, self.paper_id, self.way)
+            except Exception as exc:
+                await report_error(interaction, exc, f"button {self.way} ({self.paper_id})")
+
+    return VoteButton
+
+
+def _rate_select_class(feedback: FeedbackService) -> type[discord.ui.DynamicItem[Any]]:
+    class RateSelect(
+        discord.ui.DynamicItem[discord.ui.Select[Any]], template=re.escape(RATE_ID) + "$"
+    ):
+        def __init__(self, options: list[discord.SelectOption] | None = None) -> None:
+            super().__init__(
+                discord.ui.Select(
+                    custom_id=RATE_ID,
+                    placeholder="👍 / 👎 a paper: teach this channel's topics",
+                    options=options or [discord.SelectOption(label="-", value="-")],
+                )
+            )
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        ) -> RateSelect:
+            return cls()
+
+        async def callback(self, interaction: Interaction) -> None:
+            try:
+                data: dict[str, Any] = dict(interaction.data or {})
+                values = list(data.get("values") or [])
+                way, _, paper_id = str(values[0] if values else "").partition(":")
+                if way not in _VOTES or not paper_id:
+                    raise UserError("Pick a paper and a vote from the list.")
+                await _rate(feedback, interaction, paper_id, way)
+            except Exception as exc:
+                await report_error(interaction, exc, "select rate")
+
+    return RateSelect

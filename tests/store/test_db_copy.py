@@ -14,6 +14,7 @@ from bot.core.search import SearchService
 from bot.core.store import Store
 from bot.core.store.copy import TABLES, CopyRefused, copy_database
 from bot.core.store.deliveries import DeliveryStore
+from bot.core.store.feedback import FeedbackStore
 from bot.core.store.follows import FollowStore
 from bot.core.store.foryou import ForYouStore
 from bot.core.store.saved import SavedStore
@@ -62,6 +63,7 @@ async def populate(path: Path) -> None:
         await FollowStore(store).remember(42, 4200, T0)  # a person who follows by DM
         await ForYouStore(store).set_digest(42, 8, False, None, T0, T0)
         await GuildSettingsStore(store).set_log_channel(1, 99, T0)
+        await FeedbackStore(store).vote([1], papers[0].id, 5, -1, "vote", T0)
 
 
 async def table(store: Store, name: str) -> list[tuple[object, ...]]:

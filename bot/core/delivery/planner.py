@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.core.learning.features import Stats
+from bot.core.learning.topics import EMPTY, Learners, build
 from bot.core.matching.doc import doc_of
 from bot.core.matching.index import TopicIndex
 from bot.core.matching.query import QueryError, parse
 from bot.core.matching.tree import Node
 from bot.core.matching.vocabulary import Vocabulary, VocabularyCache
-from bot.core.models import NewDelivery, Paper, Topic
+from bot.core.models import NewDelivery, Paper, Topic, Vote
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,16 @@ class TopicSource(Protocol):
     async def all_topics(self) -> list[Topic]: ...
 
 
+class FeedbackSource(Protocol):
+    """Every topic's net votes, a version any change to them moves on, and their papers."""
+
+    async def version(self) -> int: ...
+
+    async def votes(self) -> list[Vote]: ...
+
+    async def papers(self, ids: Sequence[str]) -> dict[str, Paper]: ...
+
+
 def next_digest(now: datetime, hour: int) -> datetime:
     """The next time the clock shows `hour`:00 UTC, strictly after `now`."""
     today = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
@@ -48,17 +60,29 @@ def plan_deliveries(
     index: TopicIndex[int],
     now: datetime,
     vocabulary: Vocabulary | None = None,
+    learners: Learners = EMPTY,
 ) -> list[NewDelivery]:
     """The deliveries new papers owe: one per (channel, paper), naming every topic that matched.
 
     A paper is new to a topic when paperbot first saw it after the topic was created; with
     `min_upvotes`, it is owed once its upvotes reach the threshold (papers are re-checked
     while they stay in the feeds). A digest topic's papers wait for its hour, unless another
-    topic of the same channel wants them at once.
+    topic of the same channel wants them at once. A topic with feedback (`learners`) has its
+    rules' verdict turned by it: a match held back, a paper its rules missed posted.
     """
     owed: dict[tuple[int, str], list[Topic]] = {}
     for paper in papers:
-        for topic_id in index.match(doc_of(paper, vocabulary=vocabulary)):
+        doc = doc_of(paper, vocabulary=vocabulary)
+        matched = index.match(doc)
+        if learners:
+            found = set(matched)
+            paper_vector = learners.vector(paper, doc)
+            matched = [
+                t
+                for t in sorted(found | learners.posting)
+                if t in topics and learners.verdict(t, paper, doc, t in found, paper_vector).post
+            ]
+        for topic_id in matched:
             topic = topics[topic_id]
             if paper.first_seen is not None and not topic.owes(paper.first_seen):
                 continue
@@ -90,9 +114,16 @@ def _delivery(channel_id: int, paper_id: str, topics: list[Topic], now: datetime
 class Planner:
     """Plans the deliveries of a poll's papers against every topic, over a cached index."""
 
-    def __init__(self, topics: TopicSource, vocabulary: VocabularyCache) -> None:
+    def __init__(
+        self,
+        topics: TopicSource,
+        vocabulary: VocabularyCache,
+        feedback: FeedbackSource | None = None,
+    ) -> None:
         self._topics = topics
         self._vocabulary = vocabulary
+        self._feedback = feedback
+        self._learners: tuple[int, int, Learners] | None = None  # (feedback, index version)
         self._index: tuple[TopicIndex[int], dict[int, Topic]] | None = None
         self._index_version = -1
         self._lock = asyncio.Lock()
@@ -108,7 +139,29 @@ class Planner:
         """The plan for papers ingested at `now`, over the current index and vocabulary."""
         index, topics = await self._current_index()
         vocabulary = await self._vocabulary.current()
-        return lambda papers: plan_deliveries(papers, topics, index, now, vocabulary)
+        learners = await self.learners(topics, vocabulary)
+        return lambda papers: plan_deliveries(papers, topics, index, now, vocabulary, learners)
+
+    async def learners(
+        self, topics: dict[int, Topic] | None = None, vocabulary: Vocabulary | None = None
+    ) -> Learners:
+        """Every topic's learner from its feedback, kept until feedback or topics change."""
+        if self._feedback is None:
+            return EMPTY
+        if topics is None:
+            _index, topics = await self._current_index()
+        version = await self._feedback.version()
+        cached = self._learners
+        if cached is not None and cached[0] == version and cached[1] == self._index_version:
+            return cached[2]
+        vocabulary = vocabulary or await self._vocabulary.current()
+        votes = await self._feedback.votes()
+        papers = await self._feedback.papers(sorted({v.paper_id for v in votes}))
+        queries = {t.id: t.query for t in topics.values()}
+        stats = Stats(vocabulary.total, vocabulary.documents)
+        learners = await asyncio.to_thread(build, votes, papers, queries, stats, vocabulary)
+        self._learners = (version, self._index_version, learners)
+        return learners
 
     async def _current_index(self) -> tuple[TopicIndex[int], dict[int, Topic]]:
         async with self._lock:

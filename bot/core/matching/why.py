@@ -29,6 +29,13 @@ class Verdict:
     reasons: tuple[str, ...]  # why it matches, or why not
     held_back: tuple[str, ...]  # what kept a matching paper from this topic's channel
     delivery: str | None  # what became of the paper in this channel, when that was asked
+    feedback: str | None = None  # how what the topic learned turned its rules' verdict
+    posts: bool | None = None  # the verdict with feedback (None: as the rules say)
+
+    @property
+    def posted(self) -> bool:
+        """Whether the topic takes the paper, feedback included."""
+        return self.matches if self.posts is None else self.posts
 
 
 def when(moment: datetime) -> str:
@@ -43,9 +50,11 @@ def verdict(
     topic: Topic | None = None,
     record: DeliveryRecord | None = None,
     in_channel: bool = False,
+    feedback: tuple[bool, str] | None = None,
 ) -> Verdict:
     """The whole answer for `paper` and `query`; `record` is the paper's delivery here, if any
-    (`in_channel`: the question was asked in a channel, so say what became of it here)."""
+    (`in_channel`: the question was asked in a channel, so say what became of it here);
+    `feedback`, the verdict with what the topic learned and why, when that turned it."""
     hit = matches(query.tree, doc)
     reasons = evidence(query.tree, doc) if hit else explain(query.tree, doc)
     held = _held_back(paper, topic) if topic is not None else []
@@ -57,6 +66,8 @@ def verdict(
         reasons=tuple(reasons),
         held_back=tuple(held),
         delivery=_delivery(record) if in_channel else None,
+        feedback=feedback[1] if feedback else None,
+        posts=feedback[0] if feedback else None,
     )
 
 

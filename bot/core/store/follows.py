@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.models import DM_GUILD
 from bot.core.store import Store
 from bot.core.store.driver import to_iso
+from bot.core.store.feedback import BUMP_VERSION as FEEDBACK_BUMP
 from bot.core.store.topics import BUMP_VERSION as _BUMP
 
 
@@ -75,11 +76,18 @@ class Held:
     sent: int  # papers sent to them by DM (kept so that none is sent twice)
     digest: int = 0  # 1 if they get a /foryou digest
     known: int = 0  # 1 if paperbot knows their DM channel
+    votes: int = 0  # their 👍 / 👎 (and taught papers) on topics
 
     @property
     def nothing(self) -> bool:
         return not (
-            self.follows or self.lists or self.saved or self.sent or self.digest or self.known
+            self.follows
+            or self.lists
+            or self.saved
+            or self.sent
+            or self.digest
+            or self.known
+            or self.votes
         )
 
 
@@ -92,7 +100,8 @@ _HELD = (
     "(SELECT count(*) FROM deliveries d JOIN people p ON d.channel_id = p.dm_channel_id "
     "WHERE p.user_id = ?1), "
     "(SELECT count(*) FROM foryou_digests WHERE user_id = ?1), "
-    "(SELECT count(*) FROM people WHERE user_id = ?1)"
+    "(SELECT count(*) FROM people WHERE user_id = ?1), "
+    "(SELECT count(*) FROM feedback WHERE user_id = ?1)"
 )
 
 
@@ -100,7 +109,7 @@ async def held_about(store: Store, user_id: int) -> Held:
     """What paperbot keeps about one person (counts)."""
     row = await store.fetch_one(_HELD, (user_id,))
     assert row is not None
-    return Held(*(int(row[i]) for i in range(6)))
+    return Held(*(int(row[i]) for i in range(7)))
 
 
 async def forget_person(store: Store, user_id: int) -> Held:
@@ -111,7 +120,7 @@ async def forget_person(store: Store, user_id: int) -> Held:
     async with store.transaction() as tx:
         row = await tx.fetch_one(_HELD, (user_id,))
         assert row is not None
-        held = Held(*(int(row[i]) for i in range(6)))
+        held = Held(*(int(row[i]) for i in range(7)))
         dm = await tx.fetch_one("SELECT dm_channel_id FROM people WHERE user_id = ?", (user_id,))
         if dm is not None:
             channel = int(dm[0])
@@ -129,4 +138,7 @@ async def forget_person(store: Store, user_id: int) -> Held:
         )
         await tx.execute("DELETE FROM saved_lists WHERE user_id = ?", (user_id,))
         await tx.execute("DELETE FROM foryou_digests WHERE user_id = ?", (user_id,))
+        # Their votes on any topic, and so their effect on what any channel learned.
+        await tx.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
+        await tx.execute(FEEDBACK_BUMP)
     return held

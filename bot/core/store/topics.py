@@ -18,7 +18,7 @@ MAX_TOPICS_PER_GUILD = 200
 _TOPIC_SELECT = (
     "SELECT t.id, t.guild_id, t.channel_id, t.query, t.canonical, t.min_upvotes, t.digest_hour, "
     "t.created_by, t.created_at, t.posted_count, c.paused_reason, t.since, t.paused_from, "
-    "t.new_from, t.mention_role_id, t.thread, t.thread_problem "
+    "t.new_from, t.mention_role_id, t.thread, t.thread_problem, t.learn_from "
     "FROM topics t "
     "LEFT JOIN channel_state c ON c.channel_id = t.channel_id"
 )
@@ -69,8 +69,8 @@ class TopicStore:
             topic_id = await scalar_in(
                 tx,
                 "INSERT INTO topics (guild_id, channel_id, query, canonical, min_upvotes, "
-                "digest_hour, created_by, created_at, mention_role_id, thread) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "digest_hour, created_by, created_at, mention_role_id, thread, learn_from) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     guild_id,
                     channel_id,
@@ -82,6 +82,7 @@ class TopicStore:
                     to_iso(now),
                     options.mention_role_id,
                     int(options.thread),
+                    options.learn_from,
                 ),
             )
             await tx.execute(
@@ -133,7 +134,7 @@ class TopicStore:
             await tx.execute(
                 "UPDATE topics SET query = ?, canonical = ?, min_upvotes = ?, digest_hour = ?, "
                 "mention_role_id = ?, thread = ?, thread_problem = CASE WHEN ? = 1 "
-                "THEN thread_problem END WHERE id = ?",
+                "THEN thread_problem END, learn_from = ? WHERE id = ?",
                 (
                     query,
                     canonical,
@@ -142,6 +143,7 @@ class TopicStore:
                     options.mention_role_id,
                     int(options.thread),
                     int(options.thread),
+                    options.learn_from,
                     topic.id,
                 ),
             )
@@ -248,4 +250,5 @@ def _topic(row: Any) -> Topic:
         mention_role_id=row["mention_role_id"],
         thread=bool(row["thread"]),
         thread_problem=row["thread_problem"],
+        learn_from=row["learn_from"],
     )
