@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.core.delivery.ingest import ingest
 from bot.core.delivery.planner import Planner
+from bot.core.follows import FollowService
+from bot.core.matching.query import QueryError
 from bot.core.matching.vocabulary import VocabularyCache
-from bot.core.models import NewDelivery, Paper, TopicOptions
+from bot.core.models import DM_GUILD, NewDelivery, Paper, TopicChanges, TopicOptions
 from bot.core.store import Store
 from bot.core.store.deliveries import OLDEST_CHANNELS, DeliveryStore
+from bot.core.store.follows import FollowStore
 from bot.core.store.topics import MAX_TOPICS_PER_CHANNEL, MAX_TOPICS_PER_GUILD, TopicStore
 from bot.core.topics import TopicLimitError, TopicService
 
@@ -66,6 +69,28 @@ async def test_duplicates_in_a_channel_are_refused(store: Store) -> None:
     with pytest.raises(TopicLimitError, match="already follows"):
         await subscribe(topics, 1, "video diffusion")
     await subscribe(topics, 2, "video diffusion")
+
+
+async def test_a_topic_of_stop_words_is_refused_by_every_command_alike(store: Store) -> None:
+    topics = commands(store)
+    follows = FollowService(topics, FollowStore(store), DeliveryStore(store))
+    await subscribe(topics, 1, "video diffusion")
+    (topic,) = await topics.topics_of(1, 1)
+    attempts: list[Callable[[], Awaitable[object]]] = [
+        lambda: subscribe(topics, 1, "the of"),
+        lambda: topics.edit(1, topic.id, lambda _channel: True, TopicChanges(query="the of")),
+        lambda: follows.add(user_id=7, dm_channel_id=70, text="the of"),
+        lambda: topics.test("the of"),
+    ]
+    refusals = []
+    for attempt in attempts:
+        with pytest.raises(QueryError) as caught:
+            await attempt()
+        refusals.append(str(caught.value))
+    assert len(set(refusals)) == 1, refusals
+    assert "stop words" in refusals[0]
+    assert [t.query for t in await topics.topics_of(1, None)] == ["video diffusion"]
+    assert await topics.topics_of(DM_GUILD, 70) == []
 
 
 async def test_a_channel_and_paper_are_owed_once_ever(store: Store) -> None:

@@ -115,6 +115,14 @@ def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
     assert "quote is never closed" in bad.stderr
 
 
+def test_preview_refuses_a_topic_of_stop_words_in_one_line(tmp_path: Path) -> None:
+    result = paperbot("preview", "--source", str(OWN_DAILY), "--topic", "the of", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "bad --topic:" in result.stderr
+    assert "stop words" in result.stderr
+
+
 async def test_preview_fetches_the_configured_feeds_or_a_url(tmp_path: Path) -> None:
     import asyncio
 

@@ -133,6 +133,23 @@ def test_malformed_queries_point_at_the_problem(query: str, message: str) -> Non
         parse(query)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["a", "the of", '"of the"', "A OR the", "diffusion OR the", "title:the", "the -survey"],
+)
+def test_a_topic_of_stop_words_alone_is_refused_in_one_line(query: str) -> None:
+    # It would match nearly every paper: every OR branch must name something else too.
+    with pytest.raises(QueryError) as caught:
+        parse(query)
+    assert "stop words" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("query", ["mixture of experts", "the diffusion", "diffusion -the"])
+def test_stop_words_beside_other_words_are_fine(query: str) -> None:
+    parse(query)
+
+
 def test_error_shows_where() -> None:
     with pytest.raises(QueryError) as caught:
         parse('video "diffusion model')

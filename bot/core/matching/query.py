@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.core.errors import UserError
 from bot.core.matching.acronyms import ACRONYMS
 from bot.core.matching.expansion import expand_tree
-from bot.core.matching.text import words
+from bot.core.matching.text import STOPWORDS, words
 from bot.core.matching.tree import All, Any_, Group, Node, Not, Phrase, Term, render
 
 MAX_LENGTH = 300
@@ -80,6 +80,7 @@ def parse(text: str, *, expand: bool = True) -> Query:
     if parser.terms > MAX_TERMS:
         raise QueryError(f"The query has {parser.terms} terms; the limit is {MAX_TERMS}.")
     _check_positive(tree, stripped)
+    _check_says_something(tree)
     expanded = expand_tree(tree) if expand else tree
     return Query(
         text=stripped,
@@ -306,6 +307,32 @@ def _check_positive(node: Node, text: str) -> None:
             "A topic needs at least one word or phrase that papers must contain, not only "
             "exclusions (every OR branch too)."
         )
+
+
+STOP_WORDS_ONLY = (
+    "A topic needs a word besides stop words such as a, of and the (every OR branch too): "
+    "those alone would match nearly every paper."
+)
+
+
+def _check_says_something(node: Node) -> None:
+    """Every way of matching must name something: `a` or `the of` is in nearly every paper."""
+    if not _says_something(node):
+        raise QueryError(STOP_WORDS_ONLY)
+
+
+def _says_something(node: Node) -> bool:
+    if isinstance(node, Term):
+        return node.word not in STOPWORDS
+    if isinstance(node, Phrase):
+        return any(w not in STOPWORDS for w in node.words)
+    if isinstance(node, Group):
+        return any(_says_something(p) for p in node.parts)
+    if isinstance(node, Not):
+        return False
+    if isinstance(node, All):
+        return any(_says_something(c) for c in node.children)
+    return all(_says_something(c) for c in node.children)
 
 
 def _positive(node: Node) -> bool:
