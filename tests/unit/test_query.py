@@ -6,6 +6,7 @@ from bot.core.matching.explain import explain
 from bot.core.matching.index import TopicIndex
 from bot.core.matching.judge import doc_of, matches
 from bot.core.matching.query import MAX_TERMS, QueryError, parse
+from bot.core.matching.text import words
 from bot.core.models import Paper
 
 MAMBA = Paper(
@@ -148,6 +149,53 @@ def test_a_topic_of_stop_words_alone_is_refused_in_one_line(query: str) -> None:
 @pytest.mark.parametrize("query", ["mixture of experts", "the diffusion", "diffusion -the"])
 def test_stop_words_beside_other_words_are_fine(query: str) -> None:
     parse(query)
+
+
+# A paper that writes some of its words in other scripts than the Latin one.
+SCRIPTS = Paper(
+    id="2501.00010",
+    title="Трансформер для перевода: 基于变换器的机器翻译, المحولات, ट्रांसफॉर्मर",
+    abstract="We compare трансформер models with 变换器 baselines on Arabic and Hindi text.",
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "трансформер",
+        "ТРАНСФОРМЕР",
+        "трансформер перевода",
+        "变换器",
+        "机器翻译",
+        "title:变换器",
+        "المحولات",
+        "ट्रांसफॉर्मर",
+        '"для перевода"',
+        "变换器 -survey",
+    ],
+)
+def test_words_of_any_script_are_words_that_match(query: str) -> None:
+    assert parse(query).terms >= 1
+    assert hit(query, SCRIPTS), parse(query).understood
+
+
+@pytest.mark.parametrize("query", ["трансформатор", "变压器", "器变换", "翻译器"])
+def test_words_of_other_scripts_match_only_themselves(query: str) -> None:
+    assert not hit(query, SCRIPTS), parse(query).understood
+
+
+def test_words_of_other_scripts_are_whole_words() -> None:
+    # Chinese and Japanese write no spaces: each character is a word, a term of several a
+    # phrase. Marks that write a vowel (Devanagari) belong to their word.
+    assert words("Трансформер 变换器 ट्रांसफॉर्मर") == ["трансформер", "变", "换", "器", "टरांसफॉरमर"]
+    assert words("Schrödinger's state-space models, 3D") == [
+        "schrodinger",
+        "s",
+        "state",
+        "space",
+        "model",
+        "3d",
+    ]
 
 
 def test_error_shows_where() -> None:

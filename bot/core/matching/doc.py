@@ -23,8 +23,10 @@ from bot.core.matching.implied import Mention, find_concepts, possible_concepts,
 from bot.core.matching.query import FUZZY_MIN_LENGTH
 from bot.core.matching.rules import RULES, Rules
 from bot.core.matching.text import (
+    ASCII_WORD,
     MEANING_PREFIXES,
     STOPWORDS,
+    WORD,
     capitalised,
     family,
     fold,
@@ -34,6 +36,7 @@ from bot.core.matching.text import (
     strip_accents,
     traits,
     without_release,
+    word_tokens,
     words,
 )
 from bot.core.matching.tree import Node
@@ -45,9 +48,11 @@ from bot.core.models import Paper
 _GAP = "|"
 
 Key = Callable[[str], str]
-_WORDS = re.compile(r"[a-z0-9]+")
-# Words, the punctuation that ends a clause, and hyphens (to see negating prefixes).
-_TOKEN = re.compile(r"[a-z0-9]+|[,;:()\[\]{}!?\"]|\.\s|-")
+# Words, the punctuation that ends a clause, and hyphens (to see negating prefixes); in text
+# that is all ASCII, most of it, the plain pattern finds the same.
+_CLAUSE = r"|[,;:()\[\]{}!?\"]|\.\s|-"
+_TOKEN = re.compile(WORD + _CLAUSE)
+_ASCII_TOKEN = re.compile(ASCII_WORD + _CLAUSE)
 _PUNCTUATION = frozenset(',;:()[]{}!?".')
 _NEGATING = frozenset(MEANING_PREFIXES)
 _ASIDE_OUT = re.compile(r"\s*\([A-Za-z0-9]+\)")
@@ -113,7 +118,7 @@ class Doc:
     def _add_field(self, index: int, text: str) -> None:
         key, rules = self.key, self.rules
         folded = fold(text)
-        raw = _WORDS.findall(folded)
+        raw = word_tokens(folded)
         words_ = list(map(stem, raw))
         families = list(map(self._norm, raw))
         counts = Counter(families)
@@ -205,7 +210,8 @@ class Doc:
     def _sequence(self, plain: str) -> tuple[list[str], set[int]]:
         """A text's families in order, _GAP for punctuation; and where a phrase may not start
         (after a negating prefix: "non-verifiable" holds no "verifiable rewards")."""
-        tokens = _TOKEN.findall(plain.lower())
+        lowered = plain.lower()
+        tokens = (_ASCII_TOKEN if lowered.isascii() else _TOKEN).findall(lowered)
         norm = self._norm
         if "-" in tokens:
             tokens = [t for t in tokens if t != "-"]

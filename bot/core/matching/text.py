@@ -1,6 +1,8 @@
 """Text normalisation shared by topic matching and search: one notion of a "word".
 
-Lower case, accents folded, hyphens and punctuation as word breaks, and a light stemmer that
+Letters and digits of every script (Cyrillic, Arabic, Devanagari with its vowel signs, ...), with
+each Chinese or Japanese character a word of its own (they write no spaces between words);
+lower case, accents folded, hyphens and punctuation as word breaks, and a light stemmer that
 maps plurals onto the singular (models → model, studies → study): that is a *word*, what search
 and the query language store. A word's *family* (`family`) goes further, to the forms a reader
 treats as one word: retrieval, retrieve, retrieving and retriever; evaluation and evaluating.
@@ -21,8 +23,40 @@ import Stemmer  # type: ignore[import-not-found]  # PyStemmer ships no type hint
 
 from bot.core.matching.word_families import KEEP_APART
 
-_WORD = re.compile(r"[a-z0-9]+")
-_CASED_WORD = re.compile(r"[A-Za-z0-9]+")
+# Chinese and Japanese are written without spaces between words: each of their characters is
+# a word of its own, so that a term of several is a phrase, found wherever they stand in order.
+_UNSPACED = (
+    "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U000323af"
+)
+
+
+def _marks() -> str:
+    """The marks that stay in a folded word and belong to the letter before them (Devanagari's
+    vowel signs): Unicode's letters and digits (\\w) leave them out. Not variation selectors."""
+    found = [
+        c
+        for c in range(0x300, 0x20000)
+        if unicodedata.category(chr(c))[0] == "M"
+        and not unicodedata.combining(chr(c))  # folding removes those
+        and not 0xFE00 <= c <= 0xFE0F
+    ]
+    spans: list[list[int]] = []
+    for c in found:
+        if spans and spans[-1][1] == c - 1:
+            spans[-1][1] = c
+        else:
+            spans.append([c, c])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in spans)
+
+
+# A word: letters and digits of any script (with their marks), or one Chinese or Japanese
+# character. Text that is all ASCII, most of it, takes the plain pattern: the same words.
+WORD = rf"[{_UNSPACED}]|[^\W_{_UNSPACED}](?:[^\W_{_UNSPACED}]|[{_marks()}])*"
+ASCII_WORD = r"[a-z0-9]+"
+_WORD = re.compile(WORD)
+_ASCII_WORD = re.compile(ASCII_WORD)
+_ASCII_CASED_WORD = re.compile(r"[A-Za-z0-9]+")
 # A sentence ends at . ! or ? followed by a space and a capital or digit ("e.g. the" does not).
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9])")
 # The words inside a name written in camel case: MonkeyOCRv2 → Monkey, OCR; GraphRAG → Graph, RAG.
@@ -82,7 +116,12 @@ def _strip_accents(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The normalised, stemmed words of `text`, in order."""
-    return [stem(w) for w in _WORD.findall(fold(text))]
+    return [stem(w) for w in word_tokens(fold(text))]
+
+
+def word_tokens(text: str) -> list[str]:
+    """The words of `text` as written (`WORD`), neither folded nor stemmed."""
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
 
 
 @lru_cache(maxsize=200_000)
@@ -107,8 +146,8 @@ def family(word: str) -> str:
     kept = KEEP_APART.get(word)
     if kept is not None:
         return kept
-    if len(word) <= 3 or not word.isalpha():
-        return word
+    if len(word) <= 3 or not word.isalpha() or not word.isascii():
+        return word  # the English stemmer knows English words only
     return str(_STEMMER.stemWord(word))
 
 
@@ -146,8 +185,9 @@ def scan(text: str) -> Scan:
         lowered = sentence.lower()
         hinted = any(hint in lowered for hint in _RELEASE_HINTS)
         found.release.append(hinted and bool(_RELEASE.search(sentence)))
-        raws = _CASED_WORD.findall(sentence)
-        gaps = _CASED_WORD.split(sentence)  # gaps[k] stands before raws[k]
+        pattern = _ASCII_CASED_WORD if sentence.isascii() else _WORD
+        raws = pattern.findall(sentence)
+        gaps = pattern.split(sentence)  # gaps[k] stands before raws[k]
         found.breaks.extend(k == 0 or bool(_BREAK.search(gaps[k])) for k in range(len(raws)))
         found.inside.extend(
             k > 0 and gaps[k] == "-" and raws[k - 1].lower() in MEANING_PREFIXES
@@ -155,7 +195,7 @@ def scan(text: str) -> Scan:
         )
         asides = {m.start(1) for m in _ASIDE.finditer(sentence)} if "(" in sentence else set()
         if asides:
-            starts = [m.start() for m in _CASED_WORD.finditer(sentence)]
+            starts = [m.start() for m in pattern.finditer(sentence)]
             found.asides.extend(start in asides for start in starts)
         else:
             found.asides.extend([False] * len(raws))
@@ -188,7 +228,7 @@ def _about_release(sentence: str) -> bool:
 
 # Written with a capital somewhere: what may be an acronym (MoE) or a name (MonkeyOCR).
 _CAPITALISED = re.compile(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
-_NEGATED = re.compile(r"\b(?:" + "|".join(sorted(MEANING_PREFIXES)) + r")-([a-z0-9]+)")
+_NEGATED = re.compile(r"\b(?:" + "|".join(sorted(MEANING_PREFIXES)) + rf")-({WORD})")
 
 
 def negated(folded: str) -> list[str]:
