@@ -198,6 +198,34 @@ def test_words_of_other_scripts_are_whole_words() -> None:
     ]
 
 
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_an_invisible_character_inside_a_word_is_ignored_in_queries(mark: str) -> None:
+    # Zero-width spaces and joiners, word joiners, byte-order marks and soft hyphens come with
+    # copied text: unseen, they must not split a word.
+    query = f"mam{mark}ba selec{mark}tive"
+    assert hit(query), parse(query).understood
+    assert parse(query).canonical == parse("mamba selective").canonical
+    assert mark not in parse(query).text
+    assert hit(f"{mark}mamba")
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_an_invisible_character_inside_a_word_is_ignored_in_papers(mark: str) -> None:
+    paper = Paper(
+        id="2501.00011",
+        title=f"Spec{mark}ulative De{mark}coding with a Draft Model",
+        abstract=f"We speed up spec{mark}ulative decoding. Trans{mark}formers decode faster.",
+    )
+    assert words(paper.title)[:2] == ["speculative", "decoding"]
+    assert hit("speculative decoding", paper)
+    assert hit('"speculative decoding"', paper)
+    assert "transformer" in words(paper.abstract)
+    assert not hit("former", paper)
+
+
 def test_error_shows_where() -> None:
     with pytest.raises(QueryError) as caught:
         parse('video "diffusion model')

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.core.errors import UserError
 from bot.core.matching.acronyms import ACRONYMS
 from bot.core.matching.expansion import expand_tree
-from bot.core.matching.text import STOPWORDS, words
+from bot.core.matching.text import STOPWORDS, visible, words
 from bot.core.matching.tree import All, Any_, Group, Node, Not, Phrase, Term, render
 
 MAX_LENGTH = 300
@@ -68,7 +68,7 @@ def parse(text: str, *, expand: bool = True) -> Query:
 
     `expand=False` leaves out the acronym and compound alternatives (the query as typed).
     """
-    stripped = text.strip()
+    stripped = visible(text).strip()
     if not stripped:
         raise QueryError("The query is empty: type the words a paper should contain.")
     if len(stripped) > MAX_LENGTH:

@@ -98,19 +98,32 @@ def inert(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: "Schrödinger" → "schrodinger"."""
+    """Lower case without accents (nor `INVISIBLE` characters): "Schrödinger" → "schrodinger"."""
     return _strip_accents(text).lower()
 
 
 def strip_accents(text: str) -> str:
-    """`text` with accents removed, case kept: "Schrödinger" → "Schrodinger"."""
+    """`text` with accents (and `INVISIBLE` characters) removed, case kept: "Schrödinger" →
+    "Schrodinger"."""
     return _strip_accents(text)
+
+
+# Characters that show nothing and come with copied text, inside words as often as not: zero-
+# width space, non-joiner and joiner, word joiner, byte-order mark, soft hyphen. Ignored, they
+# split no word ("de\u200bcoding" is "decoding").
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_WITHOUT_INVISIBLE = str.maketrans("", "", INVISIBLE)
+
+
+def visible(text: str) -> str:
+    """`text` without the characters that show nothing (`INVISIBLE`)."""
+    return text if text.isascii() else text.translate(_WITHOUT_INVISIBLE)
 
 
 def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_WITHOUT_INVISIBLE))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
