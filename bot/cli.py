@@ -68,7 +68,12 @@ def _add_preview(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="URL-or-FILE",
         help="a daily_papers URL or a JSON file of that shape (default: the configured feeds)",
     )
-    preview.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N papers")
+    preview.add_argument(
+        "--limit",
+        type=_positive_int,
+        metavar="N",
+        help="show at most N papers, and N of each topic's matches (all are matched and counted)",
+    )
     preview.add_argument(
         "--topic",
         action="append",

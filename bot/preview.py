@@ -51,9 +51,10 @@ async def preview(
     vocabulary = Vocabulary.of_documents(words(f"{p.title} {p.abstract}") for p in papers)
     if explain_id is not None:
         return explain_one(papers, queries, explain_id, vocabulary, as_json)
-    shown = papers[:limit] if limit else papers
-    docs = [(p, doc_of(p, vocabulary=vocabulary)) for p in shown]
+    # --limit limits what is shown: every paper of the source is matched and counted.
+    docs = [(p, doc_of(p, vocabulary=vocabulary)) for p in papers] if queries else []
     matched = [(q, [p for p, d in docs if matches(q.tree, d)]) for q in queries]
+    shown = papers[:limit] if limit else papers
     if as_json:
         payload: dict[str, object] = {
             "papers": [
@@ -62,15 +63,20 @@ async def preview(
         }
         if queries:
             payload["topics"] = [
-                {"query": q.text, "matches": [p.id for p in found]} for q, found in matched
+                {
+                    "query": q.text,
+                    "matches": [p.id for p in (found[:limit] if limit else found)],
+                    "count": len(found),
+                }
+                for q, found in matched
             ]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(format_table(shown))
+    print(format_table(shown, total=len(papers)))
     for query, found in matched:
         print(f"\ntopic {query.text!r} (understood as {query.understood}): {len(found)} match")
         if found:
-            print(format_table(found))
+            print(format_table(found[:limit] if limit else found, total=len(found)))
     return EXIT_OK
 
 
@@ -189,8 +195,9 @@ async def _fetch_preview(settings: Settings, source: str | None) -> list[Paper]:
         return sorted(papers.values(), key=lambda p: p.upvotes, reverse=True)
 
 
-def format_table(papers: Sequence[Paper]) -> str:
-    """A plain table: id, upvotes, title (cut to the terminal's width)."""
+def format_table(papers: Sequence[Paper], *, total: int | None = None) -> str:
+    """A plain table: id, upvotes, title (cut to the terminal's width); `total` says how many
+    there were when these are only the first of them."""
     width = shutil.get_terminal_size((100, 24)).columns
     id_width = max([len("ID"), *(len(p.id) for p in papers)])
     title_width = max(width - id_width - 10, 20)
@@ -200,5 +207,7 @@ def format_table(papers: Sequence[Paper]) -> str:
         if len(title) > title_width:
             title = title[: title_width - 1] + "…"
         lines.append(f"{paper.id:<{id_width}}  {paper.upvotes:>7}  {title}")
-    lines.append(f"{len(papers)} paper{'s' if len(papers) != 1 else ''}")
+    count = total if total is not None else len(papers)
+    of = f"{len(papers)} of " if count != len(papers) else ""
+    lines.append(f"{of}{count} paper{'s' if count != 1 else ''}")
     return "\n".join(lines)

@@ -115,6 +115,24 @@ def test_preview_with_topics_uses_the_matcher(tmp_path: Path) -> None:
     assert "quote is never closed" in bad.stderr
 
 
+def test_preview_limit_limits_the_papers_shown_never_those_matched(tmp_path: Path) -> None:
+    # Four of the sixteen papers are about language models; the first of them comes first.
+    args = ("preview", "--source", str(OWN_DAILY), "--topic", "language model", "--limit", "1")
+    table = paperbot(*args, cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    papers, topic = table.stdout.strip().split("\n\n")
+    assert papers.splitlines()[-1] == "1 of 16 papers"
+    assert "(understood as" in topic.splitlines()[0]
+    assert ": 4 match" in topic.splitlines()[0]
+    assert topic.splitlines()[-1] == "1 of 4 papers"
+    assert len(topic.splitlines()) == 4  # the heading, the table's, one paper, the count
+    result = json.loads(paperbot(*args, "--json", cwd=tmp_path).stdout)
+    assert len(result["papers"]) == 1
+    (found,) = result["topics"]
+    assert found["count"] == 4
+    assert found["matches"] == ["2611.01001"]
+
+
 def test_preview_refuses_a_topic_of_stop_words_in_one_line(tmp_path: Path) -> None:
     result = paperbot("preview", "--source", str(OWN_DAILY), "--topic", "the of", cwd=tmp_path)
     assert result.returncode == 2
