@@ -77,9 +77,18 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
     assert fields["Authors"] == "Ada Lovelace, Alan Turing"
     assert embed["thumbnail"]["url"].endswith("2611.00003.png")
     buttons = [b for row in card["components"] for b in row["components"]]
-    assert [b["label"] for b in buttons] == ["Save", "Hugging Face", "arXiv", "PDF", "Code"]
+    assert [b["label"] for b in buttons] == [
+        "Save",
+        "👍",
+        "👎",
+        "Hugging Face",
+        "arXiv",
+        "PDF",
+        "Code",
+    ]
     assert buttons[0]["custom_id"] == "paper:save:2611.00003"
-    assert buttons[4]["url"] == "https://github.com/a/b"
+    assert buttons[1]["custom_id"] == "paper:vote:up:2611.00003"
+    assert buttons[6]["url"] == "https://github.com/a/b"
     assert card["allowed_mentions"] == {"parse": []}
 
     await bot.restart()
@@ -338,9 +347,10 @@ async def test_a_digest_topic_posts_one_message_at_its_hour(bot: RunningBot) -> 
     assert embed["title"] == "Paper digest: 12 new papers"
     assert embed["description"].endswith("…and 2 more.")
     assert embed["description"].count("](https://huggingface.co/papers/") == 10
-    saves = [b["custom_id"] for row in digest["components"] for b in row["components"]]
-    assert len(saves) == 10
-    assert all(s.startswith("paper:save:") for s in saves)
+    ids = [b["custom_id"] for row in digest["components"] for b in row["components"]]
+    assert len(ids) == 11
+    assert all(s.startswith("paper:save:") for s in ids[:10])
+    assert ids[10] == "paper:rate", "a select to 👍 / 👎 each paper of the digest"
     assert digest["allowed_mentions"] == {"parse": []}
     await bot.polls(1)
     assert len(bot.discord.posts("papers")) == 1, "one message per channel"
@@ -411,7 +421,9 @@ async def test_several_papers_due_at_once_reach_a_channel_as_one_message(bot: Ru
     assert second["footer"]["text"] == "2. arXiv 2611.00071 · diffusion"
     assert sum(len(str(e)) for e in post["embeds"]) < 7000
     buttons = [b for row in post["components"] for b in row["components"]]
-    assert [b["label"] for b in buttons] == ["Save 1", "Save 2", "Save 3"]
+    assert [b.get("label") for b in buttons] == ["Save 1", "Save 2", "Save 3", None]
+    (rate,) = [b for b in buttons if b["type"] == 3]  # one select: 👍 / 👎 each paper
+    assert [o["value"] for o in rate["options"]][:2] == ["up:2611.00070", "down:2611.00070"]
     assert post["allowed_mentions"] == {"parse": []}
 
     clicked = await bot.discord.click("member", post, "paper:save:2611.00071")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.core.hf.parser import parse_body
 from bot.core.matching.query import parse
+from bot.core.matching.text import STOPWORDS
 from bot.core.matching.tree import Node
 from bot.core.models import Paper
 from bot.core.store import Store
@@ -101,7 +102,8 @@ def make_queries(n: int, rng: random.Random, base: list[Paper] | None = None) ->
     exclusions, fields, typos."""
     base = base or real_papers()
     phrases = sorted({k for p in base for k in p.ai_keywords if 1 < len(k.split()) <= 3})
-    vocab = sorted({w for p in base for w in re.findall(r"[a-z]{4,}", p.title.lower())})
+    # Stop words alone make no topic (the parser refuses one): none is drawn.
+    vocab = sorted({w for p in base for w in re.findall(r"[a-z]{4,}", p.title.lower())} - STOPWORDS)
     # Across thousands of servers, most topics name things a given day's papers never mention.
     vocab += [
         f"{rng.choice(SYLLABLES)}{rng.choice(SYLLABLES)}{rng.choice(SYLLABLES)}"
