@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import bench
+from bench.recommend_quality import vectorizer as arxiv_sanity_vectorizer
 from bot.core.learning.features import Stats, Vector, cosine, vector
 from bot.core.learning.learner import Example, Learner, Nearest, Verdict
 from bot.core.learning.topics import query_terms
@@ -252,26 +253,7 @@ class ArxivSanity:
     """arxiv-sanity's classifier per topic on the feedback's papers, the rules ignored."""
 
     def __init__(self, world: World, papers: Sequence[Paper]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        vectorizer = TfidfVectorizer(
-            input="content",
-            encoding="utf-8",
-            decode_error="replace",
-            strip_accents="unicode",
-            lowercase=True,
-            analyzer="word",
-            stop_words="english",
-            token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
-            ngram_range=(1, 2),
-            max_features=10000,
-            norm="l2",
-            use_idf=True,
-            smooth_idf=True,
-            sublinear_tf=True,
-            max_df=0.5,
-            min_df=2,
-        )
+        vectorizer = arxiv_sanity_vectorizer(min_df=2)  # its settings, on a small corpus
         # Fitted on the earlier papers only, as a store would hold them then.
         vectorizer.fit([f"{p.title} {p.abstract}" for p in world.split.earlier])
         self.matrix = vectorizer.transform([f"{p.title} {p.abstract}" for p in papers])

@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import bench
 from bot.core.models import Paper
@@ -67,30 +68,36 @@ def newest(_saved: Sequence[Paper], pool: Sequence[Paper], _all: Sequence[Paper]
     return [p.id for p in sorted(pool, key=lambda p: (when(p), p.id), reverse=True)]
 
 
+def vectorizer(*, min_df: int) -> Any:
+    """arxiv-sanity-lite's compute.py tf-idf features (its settings; `min_df` scaled to the
+    corpus at hand)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        input="content",
+        encoding="utf-8",
+        decode_error="replace",
+        strip_accents="unicode",
+        lowercase=True,
+        analyzer="word",
+        stop_words="english",
+        token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
+        ngram_range=(1, 2),
+        max_features=10000,
+        norm="l2",
+        use_idf=True,
+        smooth_idf=True,
+        sublinear_tf=True,
+        max_df=0.5,
+        min_df=min_df,
+    )
+
+
 class ArxivSanity:
     """arxiv-sanity-lite's compute.py features and serve.py's per-tag SVM."""
 
     def __init__(self) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self._vectorizer = lambda: TfidfVectorizer(
-            input="content",
-            encoding="utf-8",
-            decode_error="replace",
-            strip_accents="unicode",
-            lowercase=True,
-            analyzer="word",
-            stop_words="english",
-            token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
-            ngram_range=(1, 2),
-            max_features=10000,
-            norm="l2",
-            use_idf=True,
-            smooth_idf=True,
-            sublinear_tf=True,
-            max_df=0.5,
-            min_df=5,
-        )
+        self._vectorizer = lambda: vectorizer(min_df=5)
         self._fitted: tuple[tuple[str, ...], object, dict[str, int]] | None = None
 
     def features(self, papers: Sequence[Paper]) -> tuple[object, dict[str, int]]:

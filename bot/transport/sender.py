@@ -83,18 +83,10 @@ class DiscordTransport:
         nonce: str,
         mentions: Sequence[int] = (),
     ) -> int:
-        view = None
-        if self._save is not None:
-            view = discord.ui.View(timeout=None)
-            for n, (paper, _topics) in enumerate(entries, start=1):
-                view.add_item(self._save(paper.id, f"Save {n}"))
-        if self._votes is not None:
-            view = view or discord.ui.View(timeout=None)
-            view.add_item(self._votes.rating([(p.id, p.title) for p, _t in entries]))
         return await self._send(
             channel_id,
             embeds=cards.bundle_embeds(entries),
-            view=view,
+            view=self._several([paper for paper, _topics in entries]),
             nonce=nonce,
             mentions=mentions,
             title=f"{len(entries)} new papers",
@@ -112,24 +104,28 @@ class DiscordTransport:
         mentions: Sequence[int] = (),
         forum: ForumPost | None = None,
     ) -> int:
-        view = None
-        if self._save is not None:
-            view = discord.ui.View(timeout=None)
-            for n, paper in enumerate(papers[:10], start=1):
-                view.add_item(self._save(paper.id, f"Save {n}"))
-        if self._votes is not None and papers:
-            view = view or discord.ui.View(timeout=None)
-            view.add_item(self._votes.rating([(p.id, p.title) for p in papers[:10]]))
         return await self._send(
             channel_id,
             embeds=[cards.digest_embed(papers, more, topics)],
-            view=view,
+            view=self._several(papers[:10]),
             nonce=nonce,
             mentions=mentions,
             title=f"Paper digest: {len(papers) + max(more, 0)} new papers",
             tags=topics,
             forum=forum,
         )
+
+    def _several(self, papers: Sequence[Paper]) -> discord.ui.View | None:
+        """A message of several papers: Save 1..n, and one select to 👍 / 👎 each."""
+        if not papers or (self._save is None and self._votes is None):
+            return None
+        view = discord.ui.View(timeout=None)
+        if self._save is not None:
+            for n, paper in enumerate(papers, start=1):
+                view.add_item(self._save(paper.id, f"Save {n}"))
+        if self._votes is not None:
+            view.add_item(self._votes.rating([(p.id, p.title) for p in papers]))
+        return view
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
         """A public thread on a posted card, archived after a day of quiet."""

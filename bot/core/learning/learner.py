@@ -41,6 +41,7 @@ class Verdict:
     rules: bool
     like: tuple[Example, ...] = ()  # the examples that decided, nearest first (when changed)
     shared: tuple[str, ...] = ()  # what the paper shares with them, most telling first
+    marked: bool = False  # the paper itself was marked 👎: never posted there again
 
     @property
     def changed(self) -> bool:

@@ -57,9 +57,7 @@ class Learners:
         if learned is None:
             return Verdict(rules, rules)
         if paper.id in learned.disliked:
-            return Verdict(
-                False, rules, tuple(e for e in learned.learner.disliked if e.paper_id == paper.id)
-            )
+            return Verdict(False, rules, marked=True)
         judged = learned.learner.judge(paper_vector, rules)
         if judged.post and not rules and learned.tree is not None and excluded(learned.tree, doc):
             return Verdict(False, rules)  # feedback never overturns an exclusion
@@ -140,7 +138,7 @@ def said(verdict: Verdict, query: str, where: str) -> str | None:
     shared = ", ".join(t.removeprefix("c:") for t in verdict.shared)
     also = f" (shared: {shared})" if shared else ""
     if not verdict.post:
-        if verdict.like and not verdict.shared:
+        if verdict.marked:
             return f"held back: {where} marked this paper 👎, and it is never posted there again"
         count = len(verdict.like)
         return (

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.core.models import Paper, Vote
 from bot.core.store import Store
-from bot.core.store.driver import Tx, from_iso, to_iso
+from bot.core.store.driver import from_iso, to_iso
 
 # Bumped in the transaction of every change to feedback: each process's learners are rebuilt
 # when it differs (the topic index, which feedback does not change, is kept).
@@ -73,7 +73,7 @@ class FeedbackStore:
         if user_id is not None:
             sql, params = sql + " AND user_id = ?", (*params, user_id)
         async with self._store.transaction() as tx:
-            removed = await _deleted(tx, sql, params)
+            removed = await tx.execute(sql, params)
             if removed:
                 await tx.execute(BUMP_VERSION)
         return removed
@@ -81,7 +81,7 @@ class FeedbackStore:
     async def reset(self, topic_id: int) -> int:
         """Remove everything a topic learned from."""
         async with self._store.transaction() as tx:
-            removed = await _deleted(tx, "DELETE FROM feedback WHERE topic_id = ?", (topic_id,))
+            removed = await tx.execute("DELETE FROM feedback WHERE topic_id = ?", (topic_id,))
             if removed:
                 await tx.execute(BUMP_VERSION)
         return removed
@@ -131,24 +131,14 @@ class FeedbackStore:
         return found
 
     async def posted_for(self, channel_id: int, paper_id: str) -> list[int]:
-        return await posted_for(self._store, channel_id, paper_id)
+        """The topics a paper was posted (or queued) for in a channel: what a vote on it
+        teaches."""
+        row = await self._store.fetch_one(
+            "SELECT topic_ids FROM deliveries WHERE channel_id = ? AND paper_id = ?",
+            (channel_id, paper_id),
+        )
+        return [int(t) for t in json.loads(row[0])] if row else []
 
     async def version(self) -> int:
         value = await self._store.get_meta(VERSION_KEY)
         return int(value) if value else 0
-
-
-async def _deleted(tx: Tx, sql: str, params: Sequence[object]) -> int:
-    count_sql = sql.replace("DELETE FROM", "SELECT count(*) FROM", 1)
-    row = await tx.fetch_one(count_sql, params)
-    await tx.execute(sql, params)
-    return int(row[0]) if row else 0
-
-
-async def posted_for(store: Store, channel_id: int, paper_id: str) -> list[int]:
-    """The topics a paper was posted (or queued) for in a channel: what a vote on it teaches."""
-    row = await store.fetch_one(
-        "SELECT topic_ids FROM deliveries WHERE channel_id = ? AND paper_id = ?",
-        (channel_id, paper_id),
-    )
-    return [int(t) for t in json.loads(row[0])] if row else []
