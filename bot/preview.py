@@ -18,6 +18,7 @@ from bot.core.delivery.poller import fetch_feed
 from bot.core.errors import SourceError, UserError
 from bot.core.hf.parser import parse_body
 from bot.core.hf.source import HFSource, RetryPolicy
+from bot.core.matching.explain import match_count
 from bot.core.matching.judge import doc_of, matches
 from bot.core.matching.query import Query, QueryError, parse
 from bot.core.matching.text import words
@@ -74,7 +75,9 @@ async def preview(
         return EXIT_OK
     print(format_table(shown, total=len(papers)))
     for query, found in matched:
-        print(f"\ntopic {query.text!r} (understood as {query.understood}): {len(found)} match")
+        print(
+            f"\ntopic {query.text!r} (understood as {query.understood}): {match_count(len(found))}"
+        )
         if found:
             print(format_table(found[:limit] if limit else found, total=len(found)))
     return EXIT_OK

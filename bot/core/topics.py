@@ -76,6 +76,7 @@ class AddedTopic:
     query: Query
     recent_matches: int
     backfilled: int
+    recent_total: int  # the stored papers of the last 7 days it was tried on
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ class TopicService:
             backfilled = await self._deliveries.queue(queued, now)
             if backfilled:
                 self._on_queued()
-        return AddedTopic(topic, query, len(hits), backfilled)
+        return AddedTopic(topic, query, len(hits), backfilled, len(recent))
 
     async def _managed_topic(self, guild_id: int, topic_id: int, may_manage: MayManage) -> Topic:
         # SQLite integers are 64-bit: a larger id names no topic.

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import discord
 
+from bot.core.matching.explain import match_count
 from bot.core.matching.query import Query
 from bot.core.matching.why import Verdict
 from bot.core.models import Topic
@@ -59,13 +60,14 @@ def topic_added(
     embed.add_field(name="Options", value=options_text(topic), inline=False)
     embed.add_field(
         name="Last 7 days",
-        value=f"{added.recent_matches} stored paper{'s' if added.recent_matches != 1 else ''} "
-        "would have matched.",
+        value=f"{match_count(added.recent_matches)} among {_papers(added.recent_total, 'stored')}.",
         inline=False,
     )
     _warn(embed, warning)
     note = f"New matching papers will be posted {'here' if here else 'there'}."
-    if added.backfilled:
+    if added.backfilled == 1:
+        note = "Posting the newest matching paper now; new ones will follow."
+    elif added.backfilled:
         note = f"Posting the {added.backfilled} newest matching papers now; new ones will follow."
     embed.set_footer(text=note)
     return embed
@@ -144,6 +146,10 @@ def topic_edited(
     return embed
 
 
+def _papers(count: int, kind: str) -> str:
+    return f"{count} {kind} paper{'s' if count != 1 else ''}"
+
+
 def _warn(embed: discord.Embed, warning: str | None) -> None:
     if warning is not None:
         embed.add_field(name="⚠️ Missing permissions", value=cut(warning, 1024), inline=False)
@@ -169,7 +175,10 @@ def topic_test(result: TopicTest) -> discord.Embed:
         ],
         FIELD_LIMIT,
     )
-    heading = f"Would match {len(result.matches)} of {result.recent_total} recent papers (7 days)"
+    heading = (
+        f"{match_count(len(result.matches))} among {_papers(result.recent_total, 'recent')} "
+        "(7 days)"
+    )
     embed.add_field(
         name=heading,
         value=cut("\n".join(found), 1024) if found else "None.",

@@ -45,7 +45,7 @@ async def test_new_topic_posts_only_new_matching_papers_once(bot: RunningBot) ->
     assert reply["allowed_mentions"] == {"parse": []}, "followups mention no one either"
     fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
     assert fields["Query as understood"] == "`diffusion -survey`"
-    assert "1 stored paper would have matched" in fields["Last 7 days"]
+    assert fields["Last 7 days"] == "1 match among 2 stored papers."
     await bot.polls(1)
     assert bot.discord.posts("papers") == [], "a new topic never posts old papers"
 
@@ -207,8 +207,8 @@ async def test_topic_test_shows_matches_and_near_misses_with_reasons(bot: Runnin
     await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 2)
     reply = await bot.command("member", "papers", "topic test", {"query": "diffusion video"})
     fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
-    (heading,) = [name for name in fields if name.startswith("Would match")]
-    assert heading.startswith("Would match 1 of 2")
+    (heading,) = [name for name in fields if "recent papers" in name]
+    assert heading == "1 match among 2 recent papers (7 days)"
     assert "Diffusion for video" in fields[heading]
     assert "`diffusion` in the title; `video` in the title" in fields[heading]
     assert "no `video`" in fields["Near misses, and why"]

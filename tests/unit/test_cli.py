@@ -133,6 +133,15 @@ def test_preview_limit_limits_the_papers_shown_never_those_matched(tmp_path: Pat
     assert found["matches"] == ["2611.01001"]
 
 
+def test_preview_counts_matches_in_the_singular_or_plural(tmp_path: Path) -> None:
+    topics = {"language model": "4 matches", "mixture of experts": "1 match", "zebra": "0 matches"}
+    args = [a for query in topics for a in ("--topic", query)]
+    result = paperbot("preview", "--source", str(OWN_DAILY), *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    headings = [line for line in result.stdout.splitlines() if line.startswith("topic ")]
+    assert [h.rsplit(": ", 1)[1] for h in headings] == list(topics.values())
+
+
 def test_preview_refuses_a_topic_of_stop_words_in_one_line(tmp_path: Path) -> None:
     result = paperbot("preview", "--source", str(OWN_DAILY), "--topic", "the of", cwd=tmp_path)
     assert result.returncode == 2

@@ -36,6 +36,12 @@ _SHOWN_ORDER = (TITLE, ABSTRACT, KEYWORD, SUMMARY, AUTHOR)
 _TIMES = {1: "once", 2: "twice"}
 
 
+def match_count(count: int) -> str:
+    """How many papers matched, as every reply and the command line say it: "1 match",
+    "0 matches", "2 matches"."""
+    return f"{count} match" if count == 1 else f"{count} matches"
+
+
 def shown(node: Node) -> str:
     text = node.label if isinstance(node, Group) and node.label else render(node, top=False)
     return "`" + text.replace("`", "'") + "`"
