@@ -292,10 +292,16 @@ class TopicService:
         if self._find_paper is None:
             raise UserError("Looking papers up is not available here.")
         found = await self._find_paper(paper)
-        doc = doc_of(found, vocabulary=await self._vocabulary.current())
         record = None
         if channel_id is not None:
             record = await self._deliveries.delivery_record(channel_id, found.id)
+        # A paper queued here is explained by the statistics that judged it then.
+        vocabulary = await (
+            self._vocabulary.judged_at(record.created_at)
+            if record is not None
+            else self._vocabulary.current()
+        )
+        doc = doc_of(found, vocabulary=vocabulary)
         asked = [(parsed, _same_query(parsed, channel_topics))] if parsed else []
         asked += [(parse(t.query), t) for t in channel_topics if not parsed]
         learners = await self._planner.learners()

@@ -64,6 +64,7 @@ async def populate(path: Path) -> None:
         await ForYouStore(store).set_digest(42, 8, False, None, T0, T0)
         await GuildSettingsStore(store).set_log_channel(1, 99, T0)
         await FeedbackStore(store).vote([1], papers[0].id, 5, -1, "vote", T0)
+        await SearchStore(store).freeze_words(7, [("graph", 3), ("diffusion", 2)], T0)
 
 
 async def table(store: Store, name: str) -> list[tuple[object, ...]]:

@@ -30,6 +30,7 @@ TABLES: tuple[tuple[str, str | None], ...] = (
     ("foryou_digests", None),
     ("guild_settings", None),
     ("feedback", None),
+    ("vocabulary", None),
 )
 # Not copied: derived from the tables above (search's newest papers), or about processes.
 DERIVED = ("papers_recent", "outbox_leases", "fleet")

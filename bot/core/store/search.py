@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import Paper
 from bot.core.store import Store
-from bot.core.store.driver import to_iso
+from bot.core.store.driver import from_iso, to_iso
 from bot.core.store.papers import PAPER_COLUMNS, paper_columns, paper_from_row
 from bot.core.store.tsquery import RANK_WEIGHTS, TsqueryError, search_column
 
 log = logging.getLogger(__name__)
 
 RANK_WINDOW = 5000
+# Where the frozen word statistics say how many papers they counted, and when.
+TOTAL_KEY = "vocabulary_total"
+FROZEN_KEY = "vocabulary_frozen_at"
 
 
 class SearchExpressionError(Exception):
@@ -119,6 +123,33 @@ class SearchStore:
         else:
             rows = await self._store.fetch_all("SELECT term, doc FROM papers_vocab")
         return int(total[0]) if total else 0, [(str(r[0]), int(r[1])) for r in rows]
+
+    async def frozen_words(self) -> tuple[int, list[tuple[str, int]], datetime] | None:
+        """The word statistics frozen once (`freeze_words`): total, counts and when; or None."""
+        total = await self._store.get_meta(TOTAL_KEY)
+        frozen_at = from_iso(await self._store.get_meta(FROZEN_KEY))
+        if total is None or frozen_at is None:
+            return None
+        rows = await self._store.fetch_all("SELECT word, documents FROM vocabulary")
+        return int(total), [(str(r[0]), int(r[1])) for r in rows], frozen_at
+
+    async def freeze_words(
+        self, total: int, counts: Sequence[tuple[str, int]], now: datetime
+    ) -> None:
+        """Keep these statistics for good (the first freeze wins; later calls do nothing)."""
+        async with self._store.transaction() as tx:
+            if await tx.fetch_one("SELECT 1 FROM meta WHERE key = ?", (FROZEN_KEY,)):
+                return
+            await tx.executemany(
+                "INSERT INTO vocabulary (word, documents) VALUES (?, ?) "
+                "ON CONFLICT (word) DO NOTHING",
+                counts,
+            )
+            for key, value in ((TOTAL_KEY, str(total)), (FROZEN_KEY, to_iso(now))):
+                await tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                    (key, value),
+                )
 
     async def top_papers(self, since: datetime, limit: int) -> list[Paper]:
         """The most upvoted papers submitted (or first seen) since `since`."""
