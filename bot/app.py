@@ -394,8 +394,8 @@ def build_cogs(services: Services, clock: Clock) -> list[commands.Cog]:
     save = services.save_button
     return [
         StatusCog(services.status, services.admin_log, clock),
-        TopicsCog(services.topics, services.feedback),
-        FollowsCog(services.follows, services.feedback),
+        TopicsCog(services.topics, services.feedback, services.votes),
+        FollowsCog(services.follows, services.feedback, services.votes),
         PrivacyCog(services.follows),
         PapersCog(services.search, save),
         SavedCog(services.saved, services.search),

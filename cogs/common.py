@@ -52,6 +52,7 @@ async def answer_test(
     paper: str | None,
     test: Callable[[str], Awaitable[TopicTest]],
     why: Callable[[], Awaitable[list[Verdict]]],
+    teaching: Callable[[list[Verdict]], discord.ui.View | None] = lambda _verdicts: None,
 ) -> None:
     """/topic test and /follow test: a query tried on recent papers, or a paper explained."""
     if query is None and paper is None:
@@ -63,4 +64,9 @@ async def answer_test(
         await interaction.followup.send(embed=topic_replies.topic_test(result), ephemeral=True)
         return
     verdicts = await why()
-    await interaction.followup.send(embed=topic_replies.verdicts(verdicts), ephemeral=True)
+    embed = topic_replies.verdicts(verdicts)
+    view = teaching(verdicts)
+    if view is None:
+        await interaction.followup.send(embed=embed, ephemeral=True)
+    else:
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True)

@@ -17,6 +17,7 @@ from bot.core.feedback import FeedbackService, Voter
 from bot.core.follows import FollowService
 from bot.core.models import DM_GUILD, TopicOptions
 from bot.ui import follows as follow_replies
+from bot.ui.views import VoteControls
 from cogs.common import answer_test, open_dm, parse_topic_id
 
 Interaction = discord.Interaction[Any]
@@ -27,9 +28,12 @@ Interaction = discord.Interaction[Any]
 class FollowsCog(
     commands.GroupCog, group_name="follow", group_description="Topics sent to you by DM"
 ):
-    def __init__(self, follows: FollowService, feedback: FeedbackService) -> None:
+    def __init__(
+        self, follows: FollowService, feedback: FeedbackService, votes: VoteControls
+    ) -> None:
         self._follows = follows
         self._feedback = feedback
+        self._votes = votes
         super().__init__()
 
     @app_commands.command(name="add", description="Get new papers matching a query by DM")
@@ -99,6 +103,7 @@ class FollowsCog(
             paper,
             self._follows.test,
             lambda: self._follows.why(interaction.user.id, paper or "", query),
+            self._votes.teaching,
         )
 
     @app_commands.command(

@@ -14,6 +14,7 @@ from bot.core.feedback import FeedbackService, Voter
 from bot.core.models import TopicChanges, TopicOptions
 from bot.core.topics import TopicService
 from bot.ui import topics as topic_replies
+from bot.ui.views import VoteControls
 from cogs.common import answer_test, parse_topic_id
 
 Interaction = discord.Interaction[Any]
@@ -95,9 +96,12 @@ def _where(interaction: Interaction) -> tuple[int, int]:
 
 @app_commands.guild_only()
 class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channel topic feeds"):
-    def __init__(self, topics: TopicService, feedback: FeedbackService) -> None:
+    def __init__(
+        self, topics: TopicService, feedback: FeedbackService, votes: VoteControls
+    ) -> None:
         self._topics = topics
         self._feedback = feedback
+        self._votes = votes
         super().__init__()
 
     @app_commands.command(name="add", description="Post new papers matching a query here")
@@ -277,6 +281,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
                 paper=paper or "",
                 query=query,
             ),
+            self._votes.teaching,
         )
 
     @app_commands.command(

@@ -13,6 +13,8 @@ from bot.client import report_error
 from bot.core.errors import UserError
 from bot.core.feedback import DOWN, EMOJI, UP, FeedbackService, Voter
 from bot.core.matching.text import inert
+from bot.core.matching.why import Verdict
+from bot.core.models import DM_GUILD
 from bot.core.saved import SavedService
 from bot.ui.format import PER_PAGE
 
@@ -169,6 +171,8 @@ class Confirm(PaperView):
 
 
 VOTE_PREFIX = "paper:vote:"
+TEACH_PREFIX = "paper:teach:"
+TEACH_LABEL = "Post papers like this here"
 RATE_ID = "paper:rate"
 _VOTES = {"up": UP, "down": DOWN}
 
@@ -181,12 +185,28 @@ class VoteControls:
 
     def __init__(self, feedback: FeedbackService) -> None:
         button, select = _vote_button_class(feedback), _rate_select_class(feedback)
-        self.items: tuple[type[discord.ui.DynamicItem[Any]], ...] = (button, select)
+        teach = _teach_button_class(feedback)
+        self.items: tuple[type[discord.ui.DynamicItem[Any]], ...] = (button, select, teach)
+        self._teach: Callable[[int, str, str, bool], discord.ui.Item[Any]] = teach
         self._button: Callable[[str, str], discord.ui.Item[Any]] = button
         self._select: Callable[[list[discord.SelectOption]], discord.ui.Item[Any]] = select
 
     def buttons(self, paper_id: str) -> list[discord.ui.Item[Any]]:
         return [self._button(paper_id, "up"), self._button(paper_id, "down")]
+
+    def teaching(self, verdicts: Sequence[Verdict]) -> discord.ui.View | None:
+        """For `/topic test paper:`: "Post papers like this here" under each topic of this
+        channel that does not take the paper (up to five)."""
+        missed = [v for v in verdicts if v.topic is not None and not v.posted][:5]
+        if not missed:
+            return None
+        view = discord.ui.View(timeout=None)
+        for v in missed:
+            assert v.topic is not None
+            label = TEACH_LABEL if len(missed) == 1 else f"{TEACH_LABEL} (#{v.topic.id})"
+            view.add_item(self._teach(v.topic.id, v.paper.id, label, v.topic.is_follow))
+        view.stop()  # dynamic items answer the clicks
+        return view
 
     def rating(self, papers: Sequence[tuple[str, str]]) -> discord.ui.Item[Any]:
         """The select for a message of several papers, given as (id, title)."""
@@ -249,6 +269,51 @@ def _vote_button_class(feedback: FeedbackService) -> type[discord.ui.DynamicItem
                 await report_error(interaction, exc, f"button {self.way} ({self.paper_id})")
 
     return VoteButton
+
+
+def _teach_button_class(feedback: FeedbackService) -> type[discord.ui.DynamicItem[Any]]:
+    class TeachButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=re.escape(TEACH_PREFIX)
+        + r"(?P<kind>[tf])(?P<topic>[0-9]{1,20}):(?P<paper_id>[0-9a-z.\-/]{4,40})",
+    ):
+        def __init__(
+            self, topic_id: int, paper_id: str, label: str = TEACH_LABEL, follow: bool = False
+        ) -> None:
+            kind = "f" if follow else "t"  # a follow is a person's, wherever it is tested
+            super().__init__(
+                discord.ui.Button(
+                    label=label,
+                    emoji="👍",
+                    style=discord.ButtonStyle.primary,
+                    custom_id=f"{TEACH_PREFIX}{kind}{topic_id}:{paper_id}",
+                )
+            )
+            self.topic_id, self.paper_id, self.follow = topic_id, paper_id, follow
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        ) -> TeachButton:
+            return cls(int(match["topic"]), match["paper_id"], follow=match["kind"] == "f")
+
+        async def callback(self, interaction: Interaction) -> None:
+            try:
+                guild = interaction.guild_id
+                text = await feedback.teach(
+                    guild_id=DM_GUILD if self.follow or guild is None else guild,
+                    topic_id=self.topic_id,
+                    paper=self.paper_id,
+                    relevant=True,
+                    voter=_voter(interaction),
+                )
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
+            except Exception as exc:
+                await report_error(interaction, exc, f"button teach ({self.paper_id})")
+
+    return TeachButton
 
 
 def _rate_select_class(feedback: FeedbackService) -> type[discord.ui.DynamicItem[Any]]:

@@ -166,3 +166,38 @@ async def test_who_may_teach_and_forget_me(bot: RunningBot) -> None:
     member = int(bot.discord.user("member")["id"])
     assert bot.query("SELECT count(*) FROM feedback WHERE user_id = ?", (member,)) == [(0,)]
     assert bot.query("SELECT sum(vote) FROM feedback") == [(1,)], "member2's vote stays"
+
+
+async def test_a_bundles_select_teaches_and_topic_test_offers_to_post_papers_like_a_miss(
+    bot: RunningBot,
+) -> None:
+    await bot.start()
+    await bot.command("admin", "papers", "topic add", {"query": "diffusion"})
+    bot.hf.add(UNWANTED, OTHER)
+    (bundle,) = await bot.discord.wait_messages("papers", 1)
+    said = await answer(
+        bot, await bot.discord.choose("admin", bundle, "paper:rate", ["down:2611.00801"])
+    )
+    assert said["flags"] & 64
+    assert said["content"].startswith("Noted: papers like this will be posted less")
+    assert bot.query("SELECT paper_id, vote FROM feedback") == [("2611.00801", -1)]
+
+    missed = make_item(
+        "2611.00811",
+        "Draft models verify tokens faster",
+        "A small draft model proposes tokens that a large verifier model accepts in parallel.",
+    )
+    bot.hf.add(missed)
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 3)
+    reply = await bot.command("member", "papers", "topic test", {"paper": "2611.00811"})
+    teach = next(c for row in reply["components"] for c in row["components"] if c.get("custom_id"))
+    assert teach["label"] == "Post papers like this here"
+    refused = await answer(bot, await bot.discord.click("member", reply, teach["custom_id"]))
+    assert "Only people with the Manage Channels permission" in refused["content"]
+    asked = await bot.command("admin", "papers", "topic test", {"paper": "2611.00811"})
+    done = await answer(bot, await bot.discord.click("admin", asked, teach["custom_id"]))
+    assert "papers like this will be posted more" in done["content"]
+    assert bot.query("SELECT paper_id, vote, kind FROM feedback ORDER BY paper_id") == [
+        ("2611.00801", -1, "vote"),
+        ("2611.00811", 1, "teach"),
+    ]

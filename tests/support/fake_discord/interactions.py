@@ -132,6 +132,23 @@ class Interactions:
         channel = self.channels[message["channel_id"]].name
         return await self._interact(3, user, channel, data, message=message)
 
+    async def choose(
+        self, user: str, message: dict[str, Any], custom_id: str, values: list[str]
+    ) -> InteractionRecord:
+        """Pick `values` in the select `custom_id` on `message`, as `user`."""
+        items = [c for row in message.get("components", []) for c in row.get("components", [])]
+        (select,) = [c for c in items if c.get("custom_id") == custom_id and c["type"] == 3]
+        offered = {o["value"] for o in select["options"]}
+        if not set(values) <= offered:
+            raise KeyError(f"{values!r} are not all options of {custom_id!r}")
+        written = self._message_times.get(message["id"], 0.0)
+        settle = written + self.click_settle - time.monotonic()
+        if settle > 0:
+            await asyncio.sleep(settle)
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        channel = self.channels[message["channel_id"]].name
+        return await self._interact(3, user, channel, data, message=message)
+
     async def _interact(
         self,
         kind: int,
