@@ -257,7 +257,7 @@ def build_services(
         FeedbackStore(store),
     )
     feedback = FeedbackService(
-        store, topic_store, feedback_store, find_paper=search.show, clock=clock
+        store, topic_store, feedback_store, find_paper=search.show, saved=saved_store, clock=clock
     )
     votes = VoteControls(feedback)
     transport = DiscordTransport(client, save_button, votes)

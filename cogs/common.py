@@ -46,6 +46,12 @@ async def paper_choices(search: SearchService, current: str) -> list[app_command
     ]
 
 
+def list_choices(names: list[str], current: str) -> list[app_commands.Choice[str]]:
+    """A person's saved lists for autocomplete, filtered by what was typed."""
+    wanted = current.lower()
+    return [app_commands.Choice(name=n, value=n) for n in names if wanted in n.lower()][:25]
+
+
 async def answer_test(
     interaction: Interaction,
     query: str | None,

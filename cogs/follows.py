@@ -18,7 +18,7 @@ from bot.core.follows import FollowService
 from bot.core.models import DM_GUILD, TopicOptions
 from bot.ui import follows as follow_replies
 from bot.ui.views import VoteControls
-from cogs.common import answer_test, open_dm, parse_topic_id
+from cogs.common import answer_test, list_choices, open_dm, parse_topic_id
 
 Interaction = discord.Interaction[Any]
 
@@ -41,21 +41,25 @@ class FollowsCog(
         query='Words, "phrases", OR, -exclusions, title:/abstract:/author:/keyword:',
         digest_hour="Collect papers into one daily DM at this hour (UTC, 0-23)",
         min_upvotes="Send a paper only once it has this many upvotes",
+        like="One of your saved lists: its papers are the follow's first 👍 (alone: by example)",
     )
     async def add(
         self,
         interaction: Interaction,
-        query: app_commands.Range[str, 1, 300],
+        query: app_commands.Range[str, 1, 300] | None = None,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
         min_upvotes: app_commands.Range[int, 0, 100000] = 0,
+        like: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
+        examples = await self._feedback.examples_from(interaction.user.id, like) if like else None
         dm = await open_dm(interaction)
         added = await self._follows.add(
             user_id=interaction.user.id,
             dm_channel_id=dm,
             text=query,
             options=TopicOptions(min_upvotes=min_upvotes, digest_hour=digest_hour),
+            like=examples,
         )
         await interaction.followup.send(embed=follow_replies.follow_added(added), ephemeral=True)
 
@@ -130,6 +134,12 @@ class FollowsCog(
             voter=Voter(interaction.user.id, lambda _channel: False),
         )
         await interaction.followup.send(text, ephemeral=True)
+
+    @add.autocomplete("like")
+    async def like_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return list_choices(await self._feedback.list_names(interaction.user.id), current)
 
     @remove.autocomplete("follow")
     @teach.autocomplete("follow")

@@ -16,7 +16,7 @@ from bot.core.saved import SavedService
 from bot.core.search import SearchService
 from bot.ui import library
 from bot.ui.views import Confirm, Pager
-from cogs.common import paper_choices
+from cogs.common import list_choices, paper_choices
 
 Interaction = discord.Interaction[Any]
 ListName = app_commands.Range[str, 1, 50]
@@ -174,9 +174,7 @@ class SavedCog(commands.GroupCog, group_name="saved", group_description="Your sa
     async def list_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self._saved.list_names(interaction.user.id)
-        wanted = current.lower()
-        return [app_commands.Choice(name=n, value=n) for n in names if wanted in n.lower()][:25]
+        return list_choices(await self._saved.list_names(interaction.user.id), current)
 
 
 def _paper_id(text: str) -> str:

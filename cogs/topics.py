@@ -15,7 +15,7 @@ from bot.core.models import TopicChanges, TopicOptions
 from bot.core.topics import TopicService
 from bot.ui import topics as topic_replies
 from bot.ui.views import VoteControls
-from cogs.common import answer_test, parse_topic_id
+from cogs.common import answer_test, list_choices, parse_topic_id
 
 Interaction = discord.Interaction[Any]
 
@@ -113,17 +113,19 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         mention="Ping this role with each post (a digest pings once)",
         thread="Open a public thread on each posted paper, for discussion",
         channel="The channel the topic is for, a forum included (default: this one)",
+        like="One of your saved lists: its papers are the topic's first 👍 (alone: by example)",
     )
     async def add(
         self,
         interaction: Interaction,
-        query: app_commands.Range[str, 1, 300],
+        query: app_commands.Range[str, 1, 300] | None = None,
         min_upvotes: app_commands.Range[int, 0, 100000] = 0,
         backfill: app_commands.Range[int, 0, 10] = 0,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
         mention: discord.Role | None = None,
         thread: bool = False,
         channel: discord.TextChannel | discord.ForumChannel | None = None,
+        like: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         guild_id, here = _where(interaction)
         channel_id = channel.id if channel is not None else here
@@ -138,6 +140,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
         forum = isinstance(channel, discord.ForumChannel)
         warning = _cannot_deliver(interaction, channel_id, thread=thread)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        examples = await self._feedback.examples_from(interaction.user.id, like) if like else None
         added = await self._topics.add(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -151,6 +154,7 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
                 forum=forum,
             ),
             backfill=backfill,
+            like=examples,
         )
         embed = topic_replies.topic_added(added, here=channel_id == here, warning=warning)
         await interaction.followup.send(embed=embed, ephemeral=True)
@@ -336,6 +340,12 @@ class TopicsCog(commands.GroupCog, group_name="topic", group_description="Channe
             await interaction.response.send_message(embed=embed, ephemeral=True)
             return
         await interaction.response.send_message(text, ephemeral=True)
+
+    @add.autocomplete("like")
+    async def like_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return list_choices(await self._feedback.list_names(interaction.user.id), current)
 
     @remove.autocomplete("topic")
     @teach.autocomplete("topic")

@@ -19,11 +19,13 @@ from bot.core.models import DM_GUILD, Paper, Topic
 from bot.core.paper_ids import parse_paper_id
 from bot.core.store import Store
 from bot.core.store.feedback import FeedbackEntry, FeedbackStore
+from bot.core.store.saved import SavedStore
 from bot.core.store.topics import TopicStore
 
 FindPaper = Callable[[str], Awaitable[Paper]]
 UP, DOWN = 1, -1
 EMOJI = {UP: "👍", DOWN: "👎"}
+MAX_EXAMPLES = 50  # a saved list's papers a topic starts with, the newest saved first
 NO_SUCH_TOPIC = "There is no such topic in this server. Pick one from the list."
 
 
@@ -72,8 +74,10 @@ class FeedbackService:
         feedback: FeedbackStore,
         *,
         find_paper: FindPaper | None = None,
+        saved: SavedStore | None = None,
         clock: Clock = utc_now,
     ) -> None:
+        self._saved = saved
         self._store = store
         self._topics = topics
         self._feedback = feedback
@@ -120,6 +124,24 @@ class FeedbackService:
             [topic.id], found.id, voter.user_id, vote, "teach", self._clock()
         )
         return f"“{inert(found.title)}”: " + _noted([topic], vote, previous)
+
+    async def examples_from(self, user_id: int, list_name: str) -> tuple[str, list[Paper]]:
+        """A person's saved list as a topic's first liked examples (`like:`), its papers kept
+        in the store so that the topic can learn from them."""
+        papers = await self._saved.saved_papers(user_id, list_name) if self._saved else []
+        if not papers:
+            raise UserError(
+                f"You have no saved list “{inert(list_name)}” with papers in it: save a few "
+                "papers first (`/saved add`, or 🔖 on any post)."
+            )
+        stored = set(await self._feedback.papers([p.id for p in papers]))
+        missing = [p for p in papers if p.id not in stored]
+        if missing:
+            await self._store.upsert_papers(missing, self._clock())
+        return list_name.strip(), papers[:MAX_EXAMPLES]
+
+    async def list_names(self, user_id: int) -> list[str]:
+        return await self._saved.list_names(user_id) if self._saved else []
 
     async def entries(self, guild_id: int, topic_id: int) -> tuple[Topic, list[FeedbackEntry]]:
         """What a topic learned from (anyone in the server may see it)."""

@@ -16,7 +16,7 @@ from bot.core.matching.why import Verdict
 from bot.core.models import DEFAULT_OPTIONS, DM_GUILD, Topic, TopicOptions
 from bot.core.store.deliveries import DeliveryStore
 from bot.core.store.follows import FollowStore, Held, Person
-from bot.core.topics import AddedTopic, TopicService, TopicTest
+from bot.core.topics import AddedTopic, Examples, TopicService, TopicTest
 
 PAUSED_BY_YOU = "paused by you with /follow pause"
 NO_SUCH_FOLLOW = "You have no such follow. `/follow list` shows yours."
@@ -41,12 +41,18 @@ class FollowService:
         *,
         user_id: int,
         dm_channel_id: int,
-        text: str,
+        text: str | None,
         options: TopicOptions = DEFAULT_OPTIONS,
+        like: Examples | None = None,
     ) -> AddedTopic:
         await self._people.remember(user_id, dm_channel_id, self._clock())
         return await self._topics.add(
-            guild_id=DM_GUILD, channel_id=dm_channel_id, user_id=user_id, text=text, options=options
+            guild_id=DM_GUILD,
+            channel_id=dm_channel_id,
+            user_id=user_id,
+            text=text,
+            options=options,
+            like=like,
         )
 
     async def follows(self, user_id: int) -> tuple[list[Topic], Person | None]:

@@ -93,6 +93,7 @@ class TopicOptions:
 
 
 LEARN_FROM = ("managers", "everyone")
+BY_EXAMPLE = "like:"  # the canonical text of a topic by example begins so
 DEFAULT_OPTIONS = TopicOptions()
 
 
@@ -175,6 +176,11 @@ class Topic:
     @property
     def is_follow(self) -> bool:
         return self.guild_id == DM_GUILD
+
+    @property
+    def by_example(self) -> bool:
+        """A topic without a query, posting papers like its liked examples (`like:`)."""
+        return self.canonical.startswith(BY_EXAMPLE)
 
     def owes(self, first_seen: datetime) -> bool:
         """Whether a paper first seen then is new to the topic: seen after it was created (or

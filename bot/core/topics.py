@@ -7,7 +7,7 @@ service tells it whenever topics change.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,9 +19,11 @@ from bot.core.learning.topics import said
 from bot.core.matching.explain import evidence, explain, match_share
 from bot.core.matching.judge import doc_of, matches
 from bot.core.matching.query import Query, parse
+from bot.core.matching.tree import Any_
 from bot.core.matching.vocabulary import VocabularyCache
 from bot.core.matching.why import Verdict, verdict
 from bot.core.models import (
+    BY_EXAMPLE,
     DEFAULT_OPTIONS,
     DM_GUILD,
     NewDelivery,
@@ -133,13 +135,17 @@ class TopicService:
         guild_id: int,
         channel_id: int,
         user_id: int,
-        text: str,
+        text: str | None,
         options: TopicOptions = DEFAULT_OPTIONS,
         backfill: int = 0,
+        like: Examples | None = None,
     ) -> AddedTopic:
         """Subscribe a channel (or a person, `DM_GUILD`) to a query; `backfill` also queues
-        that many of the newest stored papers it matches."""
-        query = parse(text)
+        that many of the newest stored papers it matches. `like` starts it with a saved
+        list's papers as liked examples; with `like` and no query, a topic by example."""
+        if text is None and like is None:
+            raise UserError("Give a `query`, a saved list to learn from (`like`), or both.")
+        query = parse(text) if text is not None else by_example(like[0] if like else "")
         if not 0 <= backfill <= MAX_BACKFILL:
             raise UserError(f"backfill must be between 0 and {MAX_BACKFILL}.")
         now = self._clock()
@@ -152,6 +158,7 @@ class TopicService:
                 options=options,
                 created_by=user_id,
                 now=now,
+                liked=[p.id for p in like[1]] if like else (),
             )
         except TopicLimit as limit:
             raise TopicLimitError(limit_message(limit, follow=guild_id == DM_GUILD)) from None
@@ -220,7 +227,7 @@ class TopicService:
             raise UserError("Either ping a role or stop pinging, not both.")
         if changes.at_once and changes.digest_hour is not None:
             raise UserError("A topic posts either at once or in a digest, not both.")
-        query = parse(changes.query if changes.query is not None else topic.query)
+        query = parse(changes.query) if changes.query is not None else query_of(topic)
         try:
             edited = await self._topics.edit_topic(
                 topic,
@@ -303,7 +310,7 @@ class TopicService:
         )
         doc = doc_of(found, vocabulary=vocabulary)
         asked = [(parsed, _same_query(parsed, channel_topics))] if parsed else []
-        asked += [(parse(t.query), t) for t in channel_topics if not parsed]
+        asked += [(query_of(t), t) for t in channel_topics if not parsed]
         learners = await self._planner.learners()
         found_vector = learners.vector(found, doc) if learners else {}
         answers = []
@@ -312,7 +319,7 @@ class TopicService:
             if topic is not None and topic.id in learners:
                 judged = learners.verdict(topic.id, found, doc, matches(q.tree, doc), found_vector)
                 where = "you" if topic.is_follow else f"<#{topic.channel_id}>"
-                explained = said(judged, q.text, where)
+                explained = said(judged, "" if topic.by_example else q.text, where)
                 learned = (judged.post, explained) if explained else None
             answers.append(
                 verdict(
@@ -341,6 +348,28 @@ class TopicService:
     def forgot_topics(self) -> None:
         """Topics were deleted behind this service's back (a person's data erased)."""
         self._planner.topics_changed()
+
+
+Examples = tuple[str, Sequence[Paper]]  # a saved list's name and its papers
+
+
+def by_example(name: str) -> Query:
+    """The query of a topic by example: no words, so no paper matches its rules; its learner
+    posts papers like its liked examples."""
+    return Query(
+        text=f"papers like “{name}”",
+        tree=Any_(()),
+        canonical=f"{BY_EXAMPLE}{name.casefold()}",
+        understood=f"no query: papers like those of the saved list “{name}”",
+        terms=0,
+    )
+
+
+def query_of(topic: Topic) -> Query:
+    """A stored topic's query, parsed (a topic by example's, made again)."""
+    if topic.by_example:
+        return by_example(topic.query.removeprefix("papers like “").removesuffix("”"))
+    return parse(topic.query)
 
 
 def _same_query(query: Query, topics: list[Topic]) -> Topic | None:

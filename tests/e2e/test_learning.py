@@ -201,3 +201,30 @@ async def test_a_bundles_select_teaches_and_topic_test_offers_to_post_papers_lik
         ("2611.00801", -1, "vote"),
         ("2611.00811", 1, "teach"),
     ]
+
+
+async def test_a_topic_by_example_posts_papers_like_a_saved_list(bot: RunningBot) -> None:
+    await bot.start()
+    bot.hf.add(UNWANTED)
+    await bot.wait_for_db("SELECT count(*) FROM papers", lambda r: r[0][0] == 1)
+    await bot.command("admin", "general", "saved add", {"paper": "2611.00801", "list": "Folds"})
+    none = await bot.command("admin", "papers", "topic add", {})
+    assert "Give a `query`, a saved list to learn from (`like`), or both." in none["content"]
+    missing = await bot.command("admin", "papers", "topic add", {"like": "Nope"})
+    assert "You have no saved list “Nope”" in missing["content"]
+    added = await bot.command("admin", "papers", "topic add", {"like": "Folds"})
+    assert "papers like those of the saved list “Folds”" in str(added["embeds"][0])
+
+    bot.hf.add(LIKE_IT, OTHER)
+    (post,) = await bot.discord.wait_messages("papers", 1)
+    await bot.polls(1)
+    assert bot.discord.papers_posted("papers") == ["2611.00802"]
+    fields = {f["name"]: f["value"] for f in post["embeds"][0]["fields"]}
+    assert fields["Matched topics"] == "`papers like “Folds”`"
+    reply = await bot.command("member", "papers", "topic test", {"paper": "2611.00802"})
+    (field,) = reply["embeds"][0]["fields"]
+    assert field["name"].endswith("does not match, but feedback posts it")
+    assert "posted: like “Diffusion for protein folding”, which <#" in field["value"]
+    listing = await bot.command("admin", "papers", "topic list")
+    assert "`papers like “Folds”`" in listing["embeds"][0]["description"]
+    assert "1 vote" in listing["embeds"][0]["description"]

@@ -157,7 +157,7 @@ class Planner:
         vocabulary = vocabulary or await self._vocabulary.current()
         votes = await self._feedback.votes()
         papers = await self._feedback.papers(sorted({v.paper_id for v in votes}))
-        queries = {t.id: t.query for t in topics.values()}
+        queries = {t.id: "" if t.by_example else t.query for t in topics.values()}
         stats = Stats(vocabulary.total, vocabulary.documents)
         learners = await asyncio.to_thread(build, votes, papers, queries, stats, vocabulary)
         self._learners = (version, self._index_version, learners)
@@ -206,6 +206,8 @@ def build_index(topics: Iterable[Topic]) -> TopicIndex[int]:
 
 def _parsed(topics: Iterable[Topic]) -> Iterator[tuple[int, Node]]:
     for topic in topics:
+        if topic.by_example:
+            continue  # no query: its learner alone posts (`Learners.posting`)
         try:
             yield topic.id, parse(topic.query).tree
         except QueryError:

@@ -145,4 +145,6 @@ def said(verdict: Verdict, query: str, where: str) -> str | None:
             f"held back: most like {count} paper{'s' if count != 1 else ''} {where} marked 👎 "
             f"({titles}){also}"
         )
+    if not query:
+        return f"posted: like {titles}, which {where} marked 👍{also}"
     return f"posted although `{query}` does not match: like {titles}, which {where} marked 👍{also}"

@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.core.models import Paper, Vote
 from bot.core.store import Store
 from bot.core.store.driver import from_iso, to_iso
+from bot.core.store.papers import papers_in
 
 # Bumped in the transaction of every change to feedback: each process's learners are rebuilt
 # when it differs (the topic index, which feedback does not change, is kept).
@@ -123,12 +124,7 @@ class FeedbackStore:
 
     async def papers(self, ids: Sequence[str]) -> dict[str, Paper]:
         """The stored papers of `ids` (those the store has)."""
-        found: dict[str, Paper] = {}
-        for paper_id in ids:
-            paper = await self._store.get_paper(paper_id)
-            if paper is not None:
-                found[paper_id] = paper
-        return found
+        return {p.id: p for p in await papers_in(self._store, ids)}
 
     async def posted_for(self, channel_id: int, paper_id: str) -> list[int]:
         """The topics a paper was posted (or queued) for in a channel: what a vote on it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from bot.core.models import DM_GUILD, Topic, TopicOptions
 from bot.core.store import Store
 from bot.core.store.deliveries import resume_channel_in
 from bot.core.store.driver import Tx, from_iso, scalar_in, to_iso
+from bot.core.store.feedback import BUMP_VERSION as FEEDBACK_BUMP
 
 MAX_TOPICS_PER_CHANNEL = 25
 MAX_TOPICS_PER_GUILD = 200
@@ -61,9 +63,10 @@ class TopicStore:
         options: TopicOptions,
         created_by: int,
         now: datetime,
+        liked: Sequence[str] = (),
     ) -> Topic:
         """Insert a topic, checking the limits and duplicates in the same transaction
-        (`TopicLimit`)."""
+        (`TopicLimit`); `liked`, the papers it starts with as liked examples (`like:`)."""
         async with self._store.transaction() as tx:
             await _check_limits(tx, guild_id, channel_id, canonical)
             topic_id = await scalar_in(
@@ -91,6 +94,13 @@ class TopicStore:
                 (channel_id, guild_id, int(options.forum)),
             )
             await tx.execute(BUMP_VERSION)
+            if liked:
+                await tx.executemany(
+                    "INSERT INTO feedback (topic_id, paper_id, user_id, vote, kind, at) "
+                    "VALUES (?, ?, ?, 1, 'like', ?)",
+                    [(topic_id, paper_id, created_by, to_iso(now)) for paper_id in liked],
+                )
+                await tx.execute(FEEDBACK_BUMP)
         topic = await self.get_topic(guild_id, topic_id)
         assert topic is not None
         return topic
