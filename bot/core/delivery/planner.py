@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.core.learning.features import Stats
-from bot.core.learning.topics import EMPTY, Learners, build
+from bot.core.learning.topics import EMPTY, Learners, build, judge_paper
 from bot.core.matching.doc import doc_of
 from bot.core.matching.index import TopicIndex
 from bot.core.matching.query import QueryError, parse
@@ -75,13 +75,8 @@ def plan_deliveries(
         doc = doc_of(paper, vocabulary=vocabulary)
         matched = index.match(doc)
         if learners:
-            found = set(matched)
-            paper_vector = learners.vector(paper, doc)
-            matched = [
-                t
-                for t in sorted(found | learners.posting)
-                if t in topics and learners.verdict(t, paper, doc, t in found, paper_vector).post
-            ]
+            judged = judge_paper(learners, paper, doc, frozenset(matched))
+            matched = [t for t, verdict in judged.items() if t in topics and verdict.post]
         for topic_id in matched:
             topic = topics[topic_id]
             if paper.first_seen is not None and not topic.owes(paper.first_seen):

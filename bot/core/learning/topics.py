@@ -8,7 +8,7 @@ the planner. A topic with no examples is judged by its rules alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.core.learning.features import Stats, Vector, vector
@@ -65,6 +65,21 @@ class Learners:
 
 
 EMPTY = Learners({}, Stats(0, {}))
+
+
+def judge_paper(
+    learners: Learners, paper: Paper, doc: Doc, matched: Collection[int]
+) -> dict[int, Verdict]:
+    """The verdict on `paper`, feedback included, of every topic that may take it: those whose
+    rules match it (`matched`) and those that may post a paper their rules missed. The planner
+    and `paperbot preview` both judge through here, so that a preview shows what would post."""
+    if not learners:
+        return {topic_id: Verdict(True, True) for topic_id in matched}
+    paper_vector = learners.vector(paper, doc)
+    return {
+        topic_id: learners.verdict(topic_id, paper, doc, topic_id in matched, paper_vector)
+        for topic_id in sorted(set(matched) | learners.posting)
+    }
 
 
 def build(
