@@ -79,12 +79,28 @@ def _add_preview(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="append",
         default=[],
         metavar="QUERY",
-        help="also show which papers a topic query matches (repeatable)",
+        help="also show which papers a topic query matches (repeatable; once with --like)",
+    )
+    preview.add_argument(
+        "--like",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="teach the --topic a paper it wants (id or link; repeatable): papers like it are "
+        "posted even where the query misses them; without --topic, a topic by example",
+    )
+    preview.add_argument(
+        "--dislike",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="teach the --topic a paper it does not want (repeatable): matches like it are "
+        "held back, and it is never posted",
     )
     preview.add_argument(
         "--explain",
         metavar="ID",
-        help="with --topic: say why each topic matches one paper of the source, or why not",
+        help="with --topic or --like: say why each topic posts one paper of the source, or why not",
     )
     preview.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -153,10 +169,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = replace(settings, **shards)
         return _run(settings)
     if args.command == "preview":
-        if args.explain and not args.topic:
-            return fail("--explain needs at least one --topic", EXIT_USAGE)
+        if (args.like or args.dislike) and len(args.topic) > 1:
+            return fail(
+                f"--like and --dislike teach one topic: give one --topic, not {len(args.topic)}",
+                EXIT_USAGE,
+            )
+        if args.dislike and not args.like and not args.topic:
+            return fail(
+                "--dislike needs a --topic (or a --like, for a topic by example)", EXIT_USAGE
+            )
+        if args.explain and not args.topic and not args.like:
+            return fail("--explain needs at least one --topic, or a --like", EXIT_USAGE)
         return asyncio.run(
-            preview(settings, args.source, args.limit, args.json, args.topic, args.explain)
+            preview(
+                settings,
+                args.source,
+                args.limit,
+                args.json,
+                args.topic,
+                args.explain,
+                liked=args.like,
+                disliked=args.dislike,
+            )
         )
     if args.command == "recommend":
         return asyncio.run(recommend(settings, args.source, args.saved, args.limit, args.json))

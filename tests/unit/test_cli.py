@@ -1,5 +1,6 @@
 """The `paperbot` command, run as a user runs it: a subprocess."""
 
+import asyncio
 import json
 import os
 import socket
@@ -7,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.fake_hf import FakeHF, make_item
 from tests.support.fixtures import OWN, shared
 
 OWN_DAILY = OWN / "hf-api" / "daily_papers_own.json"
@@ -151,10 +153,6 @@ def test_preview_refuses_a_topic_of_stop_words_in_one_line(tmp_path: Path) -> No
 
 
 async def test_preview_fetches_the_configured_feeds_or_a_url(tmp_path: Path) -> None:
-    import asyncio
-
-    from tests.support.fake_hf import FakeHF, make_item
-
     async with FakeHF() as hf:
         hf.add(make_item("2611.00001", "Fetched over HTTP", upvotes=3))
         feeds = await asyncio.to_thread(
@@ -207,7 +205,7 @@ def test_preview_explain_refuses_what_it_cannot_answer_in_one_line(tmp_path: Pat
     assert missing.stderr.strip() == "paperbot: paper 2601.00001 is not in the source (30 papers)"
     no_topic = paperbot(*base, "--explain", "2606.12575", cwd=tmp_path)
     assert no_topic.returncode == 2
-    assert no_topic.stderr.strip() == "paperbot: --explain needs at least one --topic"
+    assert no_topic.stderr.strip() == "paperbot: --explain needs at least one --topic, or a --like"
     bad = paperbot(*base, "--topic", "x", "--explain", "not a paper", cwd=tmp_path)
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
@@ -292,3 +290,187 @@ def test_recommend_refuses_too_few_or_bad_saved_papers_in_one_line(tmp_path: Pat
     assert offline.stderr.startswith("paperbot: cannot look up saved paper 2401.00001:")
     assert offline.stderr.count("\n") == 1
     assert "Traceback" not in offline.stderr
+
+
+# Papers older than the source, which `preview --like/--dislike` finds on Hugging Face.
+RETRIEVAL = make_item(
+    "2611.09001",
+    "Cross-Lingual Passage Retrieval for Question Answering in Low-Resource Languages",
+    "The retriever is the weak part of question answering in low-resource languages. We align "
+    "passage embeddings across twelve languages, retrieve better passages and improve answer "
+    "accuracy.",
+)
+FOLDING = make_item(
+    "2611.09002",
+    "Robot Arms Fold Shirts After Watching Human Videos",
+    "A vision-language-action policy learns cloth folding from a few human videos: it infers "
+    "grasp points, then folds towels and shirts on a real robot arm.",
+)
+
+
+async def taught(tmp_path: Path, *runs: tuple[str, ...]) -> list[subprocess.CompletedProcess[str]]:
+    """`paperbot preview --source <own daily papers> ...` once for each of `runs`, with a fake
+    Hugging Face that knows the two older papers."""
+    async with FakeHF() as hf:
+        hf.add(RETRIEVAL, FOLDING)
+        return [
+            await asyncio.to_thread(
+                paperbot,
+                "preview",
+                "--source",
+                str(OWN_DAILY),
+                *args,
+                cwd=tmp_path,
+                HF_ENDPOINT=hf.url,
+            )
+            for args in runs
+        ]
+
+
+def lines_of(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def changed_by_feedback(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """What a one-topic preview's table says the feedback changed: paper id → its sentence."""
+    lines = lines_of(result)
+    after = lines[lines.index("what the feedback changed:") + 1 :]
+    return dict(line.strip().split("  ", 1) for line in after if line.startswith("  "))
+
+
+async def test_preview_dislike_holds_back_a_matching_paper_like_it(tmp_path: Path) -> None:
+    # `language model` matches 2611.01001, .01003, .01007 and .01009 (multilingual retrieval,
+    # like RETRIEVAL); 2611.01007 is disliked itself.
+    topic = ("--topic", "language model", "--dislike", "2611.09001", "--dislike", "2611.01007")
+    as_json, table, why = await taught(
+        tmp_path, (*topic, "--json"), topic, (*topic, "--explain", "2611.01009")
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    (found,) = json.loads(as_json.stdout)["topics"]
+    assert found == {"query": "language model", "matches": ["2611.01001", "2611.01003"], "count": 2}
+    assert (
+        "topic 'language model' (understood as (language model OR \"LM\")), learning from 2 👎: "
+        "2 matches"
+    ) in lines_of(table)
+    changed = changed_by_feedback(table)
+    assert changed.keys() == {"2611.01007", "2611.01009"}
+    assert changed["2611.01009"].startswith(
+        "held back: most like 1 paper you marked 👎 (“Cross-Lingual Passage Retrieval for "
+        "Question Answering in Low-Resource Languages”) (shared: "
+    )
+    assert changed["2611.01007"] == (
+        "held back: you marked this paper 👎, and it is never posted there again"
+    )
+    explained = lines_of(why)
+    state = explained.index("topic 'language model': matches, but feedback holds it back")
+    assert explained[state + 1].startswith("  - held back: most like 1 paper you marked 👎 (“")
+    assert explained[state + 2] == "  - `language model` in the abstract"
+
+
+async def test_preview_like_posts_a_paper_its_query_misses_like_it(tmp_path: Path) -> None:
+    # `speculative decoding` matches 2611.01012 alone; 2611.01006 folds cloth, as FOLDING does,
+    # and 2611.01010 (city-scale Gaussian splatting), liked in the source, is posted itself.
+    topic = ("--topic", "speculative decoding", "--like", "2611.09002", "--like", "2611.01010")
+    as_json, table, why = await taught(
+        tmp_path, (*topic, "--json"), topic, (*topic, "--explain", "2611.01006")
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    (found,) = json.loads(as_json.stdout)["topics"]
+    assert found == {
+        "query": "speculative decoding",
+        "matches": ["2611.01006", "2611.01010", "2611.01012"],
+        "count": 3,
+    }
+    changed = changed_by_feedback(table)
+    assert changed.keys() == {"2611.01006", "2611.01010"}  # 2611.01012: the rules' own match
+    assert changed["2611.01006"].startswith(
+        "posted although `speculative decoding` does not match: like “Robot Arms Fold Shirts "
+        "After Watching Human Videos”, which you marked 👍 (shared: "
+    )
+    explained = lines_of(why)
+    state = explained.index("topic 'speculative decoding': does not match, but feedback posts it")
+    assert explained[state + 1].startswith("  - posted although `speculative decoding`")
+
+
+async def test_preview_of_a_topic_by_example_posts_only_papers_like_the_liked(
+    tmp_path: Path,
+) -> None:
+    by_example = ("--like", "2611.09002")
+    as_json, table, disliked, why = await taught(
+        tmp_path,
+        (*by_example, "--json"),
+        by_example,
+        (*by_example, "--dislike", "2611.01006", "--json"),
+        (*by_example, "--explain", "2611.01006", "--json"),
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["topics"] == [
+        {"query": "", "matches": ["2611.01006"], "count": 1}
+    ]
+    assert "topic by example, learning from 1 👍: 1 match" in lines_of(table)
+    assert changed_by_feedback(table)["2611.01006"].startswith(
+        "posted: like “Robot Arms Fold Shirts After Watching Human Videos”, which you marked 👍"
+    )
+    assert json.loads(disliked.stdout)["topics"][0]["matches"] == []  # a 👎 paper never posts
+    (verdict,) = json.loads(why.stdout)["topics"]
+    assert verdict["matches"] is True
+    assert verdict["reasons"][0].startswith("posted: like “Robot Arms Fold Shirts")
+
+
+async def test_preview_json_with_feedback_has_the_keys_of_preview_topic(tmp_path: Path) -> None:
+    plain, with_topic, by_example, plain_why, taught_why = await taught(
+        tmp_path,
+        ("--topic", "language model", "--json"),
+        ("--topic", "language model", "--dislike", "2611.09001", "--json"),
+        ("--like", "2611.09002", "--json"),
+        ("--topic", "language model", "--explain", "2611.01009", "--json"),
+        ("--topic", "language model", "--like", "2611.09002", "--explain", "2611.01009", "--json"),
+    )
+    expected = json.loads(plain.stdout)
+    for result in (with_topic, by_example):
+        assert result.returncode == 0, result.stderr
+        payload = json.loads(result.stdout)
+        assert payload.keys() == expected.keys()
+        assert payload["papers"] == expected["papers"]
+        assert [t.keys() for t in payload["topics"]] == [t.keys() for t in expected["topics"]]
+    explained = json.loads(taught_why.stdout)
+    assert explained.keys() == json.loads(plain_why.stdout).keys()
+    assert explained["topics"][0].keys() == json.loads(plain_why.stdout)["topics"][0].keys()
+
+
+async def test_preview_like_and_dislike_refuse_what_they_cannot_teach_in_one_line(
+    tmp_path: Path,
+) -> None:
+    runs = await taught(
+        tmp_path,
+        ("--topic", "a", "--topic", "b", "--like", "2611.09002"),
+        ("--dislike", "2611.09001"),
+        ("--topic", "robots", "--like", "2611.09999"),
+        ("--topic", "robots", "--dislike", "not a paper"),
+        ("--topic", "robots", "--like", "2611.09002", "--dislike", "arxiv.org/abs/2611.09002"),
+    )
+    assert [r.returncode for r in runs] == [2] * len(runs)
+    assert [r.stderr.count("\n") for r in runs] == [1] * len(runs), [r.stderr for r in runs]
+    assert [r.stdout for r in runs] == [""] * len(runs)
+    two_topics, no_topic, unknown, bad, both = (r.stderr.strip() for r in runs)
+    assert two_topics == "paperbot: --like and --dislike teach one topic: give one --topic, not 2"
+    assert no_topic == "paperbot: --dislike needs a --topic (or a --like, for a topic by example)"
+    assert unknown == "paperbot: bad --like: Hugging Face has no paper 2611.09999"
+    assert bad.startswith("paperbot: bad --dislike:")
+    assert both == "paperbot: paper 2611.09002 is given both as --like and as --dislike"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    offline = paperbot(
+        "preview",
+        "--source",
+        str(OWN_DAILY),
+        "--like",
+        "2611.09002",
+        cwd=tmp_path,
+        HF_ENDPOINT=closed,
+    )
+    assert offline.returncode == 1
+    assert offline.stderr.startswith("paperbot: cannot look up liked paper 2611.09002:")
+    assert offline.stderr.count("\n") == 1

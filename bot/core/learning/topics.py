@@ -146,7 +146,8 @@ def _tree(query: str) -> Node | None:
 
 def said(verdict: Verdict, query: str, where: str) -> str | None:
     """What the feedback did, in words ("" when it did nothing): for `/topic test paper:` and
-    `preview --explain`. `where` names the channel ("#papers", "your DMs")."""
+    `preview --explain`. `where` names the channel ("#papers", "your DMs"); `query` is "" for
+    a topic by example, which has no query to miss."""
     if not verdict.changed:
         return None
     titles = ", ".join(f"“{e.title}”" for e in verdict.like)
