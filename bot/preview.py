@@ -129,6 +129,17 @@ async def preview(
         verdicts = [(p, topic.judge(p, d)) for p, d in docs]
         found = [p for p, v in verdicts if v.post]
         results.append((topic, found, [(p, v) for p, v in verdicts if v.changed]))
+    _show(papers, results, limit, as_json)
+    return EXIT_OK
+
+
+_Result = tuple[_Topic, list[Paper], list[tuple[Paper, Learned]]]
+
+
+def _show(
+    papers: Sequence[Paper], results: Sequence[_Result], limit: int | None, as_json: bool
+) -> None:
+    """The source's papers and, for each topic, what it posts (and what feedback changed)."""
     shown = papers[:limit] if limit else papers
     if as_json:
         payload: dict[str, object] = {
@@ -136,7 +147,7 @@ async def preview(
                 {"id": p.id, "title": p.title, "upvotes": p.upvotes, "url": p.hf_url} for p in shown
             ]
         }
-        if judged:
+        if results:
             payload["topics"] = [
                 {
                     "query": topic.text,
@@ -146,7 +157,7 @@ async def preview(
                 for topic, found, _changed in results
             ]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return EXIT_OK
+        return
     print(format_table(shown, total=len(papers)))
     for topic, found, changed in results:
         print(f"\n{topic.heading()}: {match_count(len(found))}")
@@ -156,7 +167,6 @@ async def preview(
             print("what the feedback changed:")
             for paper, v in changed:
                 print(f"  {paper.id}  {said(v, topic.text, WHERE)}")
-    return EXIT_OK
 
 
 def _taught(
