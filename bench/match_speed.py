@@ -10,6 +10,8 @@ Measured in the same run, preparing the papers included in each:
 - naive loop (an extra line): paperbot's matcher over every (paper, topic) pair, timed on a
   sample of topics and scaled. paperbot's index must find exactly what the loop finds.
 Target: paperbot at least 2x faster than the inverted index at 100,000 topics.
+With feedback (every one of 10,000 topics taught 3 papers): judging the poll by rules and
+learners, as the planner does, in at most 2x the rules' time.
 
     .venv/bin/python -m bench.match_speed
 """
@@ -23,12 +25,14 @@ import time
 from collections.abc import Callable
 
 import bench
+from bot.core.learning.features import Stats
+from bot.core.learning.topics import build, judge_paper
 from bot.core.matching.index import TopicIndex
 from bot.core.matching.judge import doc_of, matches
 from bot.core.matching.query import parse
 from bot.core.matching.tree import Any_, Group, Node, Not, Phrase, Term
 from bot.core.matching.vocabulary import english
-from bot.core.models import Paper
+from bot.core.models import Paper, Vote
 from tests.support.data import make_papers, make_queries
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -96,12 +100,51 @@ class InvertedIndex:
         return found
 
 
+def feedback_case(
+    papers: list[Paper], queries: list[str], index: TopicIndex[int], rules_time: float
+) -> None:
+    """Every topic with feedback (2 liked papers, 1 disliked, from a pool of 300 others): the
+    poll judged by rules and learners, as the planner does, against the rules alone."""
+    rng = random.Random(11)
+    pool = make_papers(300, rng)
+    votes = [
+        Vote(topic_id, p.id, vote)
+        for topic_id in range(len(queries))
+        for p, vote in zip(rng.sample(pool, 3), (1, 1, -1), strict=True)
+    ]
+    stats = Stats.of(pool)
+    start = time.perf_counter()
+    learners = build(votes, {p.id: p for p in pool}, dict(enumerate(queries)), stats)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    posted = changed = 0
+    for paper in papers:
+        doc = doc_of(paper)
+        for verdict in judge_paper(learners, paper, doc, frozenset(index.match(doc))).values():
+            posted += verdict.post
+            changed += verdict.changed
+    judged = time.perf_counter() - start
+    print(
+        f"  with feedback  {judged:5.2f} s (+ {built:.2f} s to build the learners) -> {posted:,} "
+        f"posted, {changed:,} turned by feedback"
+    )
+    ratio = judged / rules_time
+    print(
+        f"  feedback costs {ratio:.2f}x the rules alone (target: at most 2x): "
+        + ("met" if ratio <= 2 else "NOT met")
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--topics", default="10000,100000", help="comma-separated topic counts (1000000 too)"
     )
-    counts = [int(n) for n in parser.parse_args().topics.split(",")]
+    parser.add_argument(
+        "--feedback", type=int, default=10000, help="the topic count also judged with feedback"
+    )
+    args = parser.parse_args()
+    counts = [int(n) for n in args.topics.split(",")]
     rng = random.Random(7)
     papers = make_papers(1000, rng)
     english()  # read once at the bot's start-up
@@ -150,6 +193,8 @@ def main() -> int:
             f"  paperbot is {baseline_time / indexed:.2f}x the inverted index's speed and "
             f"{naive / indexed:,.0f}x the naive loop's; results {same}"
         )
+        if n_topics == args.feedback:
+            feedback_case(papers, queries, index, indexed)
     return 0
 
 

@@ -91,6 +91,16 @@ def term_counts(paper: Paper, shown: dict[str, Counter[str]] | None = None) -> C
     return counts
 
 
+def word_counts(paper: Paper) -> Counter[str]:
+    """The paper's word families and how often each occurs (title words weighted), without
+    the pairs and keyword phrases of `term_counts`: what the topic learner reads."""
+    counts: Counter[str] = Counter()
+    for words, weight in ((_tokens(paper.title), TITLE_WEIGHT), (_tokens(paper.abstract), 1)):
+        for word in words:
+            counts[family(word)] += weight
+    return counts
+
+
 class Corpus:
     """The papers at hand, as normalised tf-idf vectors."""
 

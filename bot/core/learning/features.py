@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.core.matching.doc import Doc, doc_of
 from bot.core.matching.text import family
 from bot.core.models import Paper
-from bot.core.recommend import term_counts
+from bot.core.recommend import word_counts
 
 Vector = dict[str, float]
 
@@ -69,12 +69,12 @@ EMPTY = Stats(0, {})
 
 
 def _words(paper: Paper) -> list[str]:
-    return [t for t in term_counts(paper) if " " not in t and not t.startswith("kw:")]
+    return list(word_counts(paper))
 
 
 def vector(paper: Paper, stats: Stats = EMPTY, doc: Doc | None = None) -> Vector:
     """The paper's normalised tf-idf vector, concepts included."""
-    counts = {t: c for t, c in term_counts(paper).items() if " " not in t and ":" not in t}
+    counts = dict(word_counts(paper))
     for key in (doc or doc_of(paper)).concepts:
         name = "c:" + " ".join(key)
         counts[name] = counts.get(name, 0) + CONCEPT_WEIGHT

@@ -12,9 +12,8 @@ A topic without examples is judged by its rules alone, exactly as before.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.learning.features import Vector, cosine
@@ -48,34 +47,25 @@ class Verdict:
         return self.post != self.rules
 
 
+Cosines = Mapping[str, float]  # a paper's cosine with example papers, by id (`Learners.dots`)
+
+
 class Learner(Protocol):
     def judge(self, paper: Vector, rules: bool) -> Verdict: ...
 
 
-def without(vector: Vector, terms: frozenset[str]) -> Vector:
-    """`vector` less `terms`, normalised again."""
-    if not terms or terms.isdisjoint(vector):
-        return vector
-    kept = {t: w for t, w in vector.items() if t not in terms}
-    norm = math.sqrt(sum(w * w for w in kept.values())) or 1.0
-    return {t: w / norm for t, w in kept.items()}
-
-
-def _nearest(paper: Vector, examples: Sequence[Example]) -> list[tuple[float, Example]]:
-    scored = [(cosine(paper, e.vector), e) for e in examples]
-    scored.sort(key=lambda s: (-s[0], s[1].paper_id))
-    return scored
-
-
 def shared_terms(
-    paper: Vector, examples: Sequence[Example], limit: int = SHARED
+    paper: Vector,
+    examples: Sequence[Example],
+    ignore: frozenset[str] = frozenset(),
+    limit: int = SHARED,
 ) -> tuple[str, ...]:
-    """The terms that weigh most in the paper's likeness to `examples`."""
+    """The terms that weigh most in the paper's likeness to `examples` (`ignore`d left out)."""
     weights: dict[str, float] = {}
     for example in examples:
         for term, w in paper.items():
             other = example.vector.get(term)
-            if other:
+            if other and term not in ignore:
                 weights[term] = weights.get(term, 0.0) + w * other
     ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
     return tuple(term for term, _w in ranked[:limit])
@@ -97,23 +87,45 @@ class Nearest:
         # Likeness leaves out the topic's own words: every rule match shares them with every
         # paper marked 👎 (all were matched), so they tell the wanted from the unwanted nothing.
         self.ignore = ignore
-        kept = [replace(e, vector=without(e.vector, ignore)) for e in examples]
-        self.liked = [e for e in kept if e.liked]
-        self.disliked = [e for e in kept if not e.liked]
+        self.liked = [e for e in examples if e.liked]
+        self.disliked = [e for e in examples if not e.liked]
         self.hold, self.post, self.margin = hold, post, margin
 
-    def judge(self, paper: Vector, rules: bool) -> Verdict:
-        paper = without(paper, self.ignore)
-        near_pos = _nearest(paper, self.liked)
-        near_neg = _nearest(paper, self.disliked)
-        pos = near_pos[0][0] if near_pos else 0.0
+    def likeness(self, paper: Vector, example: Example, dot: float | None = None) -> float:
+        """The cosine of the paper and the example, less what the topic's own words give it
+        (`dot`: their whole cosine, when already known). Never more than the whole cosine,
+        which lets the planner look only at examples whose cosine reaches a threshold."""
+        whole = cosine(paper, example.vector) if dot is None else dot
+        if not whole:
+            return 0.0
+        own = sum(paper.get(t, 0.0) * example.vector.get(t, 0.0) for t in self.ignore)
+        return whole - own
+
+    def _nearest(
+        self, paper: Vector, examples: Sequence[Example], dots: Cosines | None
+    ) -> list[tuple[float, Example]]:
+        scored = [
+            (self.likeness(paper, e, None if dots is None else dots.get(e.paper_id, 0.0)), e)
+            for e in examples
+        ]
+        scored.sort(key=lambda s: (-s[0], s[1].paper_id))
+        return scored
+
+    def judge(self, paper: Vector, rules: bool, dots: Cosines | None = None) -> Verdict:
+        """`dots`: the paper's cosine with each example paper, by id, when the caller keeps
+        them (`Learners.dots`, shared by every topic of a poll)."""
+        near_neg = self._nearest(paper, self.disliked, dots)
         neg = near_neg[0][0] if near_neg else 0.0
+        if rules and neg < self.hold:
+            return Verdict(True, True)  # like no 👎 paper: the liked ones need no look
+        near_pos = self._nearest(paper, self.liked, dots)
+        pos = near_pos[0][0] if near_pos else 0.0
         if rules:
-            if neg >= self.hold and neg >= pos + self.margin:
+            if neg >= pos + self.margin:
                 like = tuple(e for s, e in near_neg[:2] if s >= self.hold)
-                return Verdict(False, True, like, shared_terms(paper, like))
+                return Verdict(False, True, like, shared_terms(paper, like, self.ignore))
             return Verdict(True, True)
         if pos >= self.post and pos >= neg + self.margin:
             like = tuple(e for s, e in near_pos[:2] if s >= self.post)
-            return Verdict(True, False, like, shared_terms(paper, like))
+            return Verdict(True, False, like, shared_terms(paper, like, self.ignore))
         return Verdict(False, False)

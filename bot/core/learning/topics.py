@@ -39,6 +39,24 @@ class Learners:
         self.stats = stats
         # Topics that may post a paper their rules missed: those with a liked example.
         self.posting = frozenset(t for t, learned in by_topic.items() if learned.learner.liked)
+        # Every example paper once, however many topics learn from it.
+        self._vectors: dict[str, Vector] = {}
+        self._liked_by: dict[str, list[int]] = {}
+        for topic_id, learned in sorted(by_topic.items()):
+            for example in (*learned.learner.liked, *learned.learner.disliked):
+                if example.liked:
+                    self._liked_by.setdefault(example.paper_id, []).append(topic_id)
+                self._vectors.setdefault(example.paper_id, example.vector)
+        posts = [learned.learner.post for learned in by_topic.values()]
+        self._lowest_post = min(posts, default=1.0)
+        # The example papers indexed by their terms: a paper's cosine with each is summed
+        # once per poll through it, not once per topic.
+        postings: dict[str, list[tuple[int, float]]] = {}
+        self._ids = list(self._vectors)  # by their number in the postings
+        for number, paper_id in enumerate(self._ids):
+            for term, weight in self._vectors[paper_id].items():
+                postings.setdefault(term, []).append((number, weight))
+        self._postings = {t: tuple(found) for t, found in postings.items()}
 
     def __bool__(self) -> bool:
         return bool(self.by_topic)
@@ -46,19 +64,46 @@ class Learners:
     def __contains__(self, topic_id: int) -> bool:
         return topic_id in self.by_topic
 
+    def dots(self, paper_vector: Vector) -> dict[str, float]:
+        """The paper's cosine with every example paper it shares a term with, by id."""
+        sums = [0.0] * len(self._ids)  # a list indexed by number: no hashing in the loop
+        postings = self._postings
+        for term, weight in paper_vector.items():
+            for number, other in postings.get(term, ()):
+                sums[number] += weight * other
+        return {paper_id: dot for paper_id, dot in zip(self._ids, sums, strict=True) if dot}
+
+    def could_post(self, dots: Mapping[str, float]) -> set[int]:
+        """The topics whose learner could post the paper although their rules miss it: a
+        liked example whose cosine with it reaches the threshold. Exact, since a topic's
+        likeness is never more than the whole cosine (`Nearest.likeness`)."""
+        lowest = self._lowest_post - 1e-9  # rounding
+        found: set[int] = set()
+        for paper_id, dot in dots.items():
+            if dot >= lowest:
+                found.update(self._liked_by.get(paper_id, ()))
+        return found
+
     def vector(self, paper: Paper, doc: Doc | None = None) -> Vector:
         return vector(paper, self.stats, doc)
 
     def verdict(
-        self, topic_id: int, paper: Paper, doc: Doc, rules: bool, paper_vector: Vector
+        self,
+        topic_id: int,
+        paper: Paper,
+        doc: Doc,
+        rules: bool,
+        paper_vector: Vector,
+        dots: Mapping[str, float] | None = None,
     ) -> Verdict:
-        """The topic's verdict on the paper: its rules' (`rules`), turned by its feedback."""
+        """The topic's verdict on the paper: its rules' (`rules`), turned by its feedback
+        (`dots`: `self.dots(paper_vector)`, when already summed)."""
         learned = self.by_topic.get(topic_id)
         if learned is None:
             return Verdict(rules, rules)
         if paper.id in learned.disliked:
             return Verdict(False, rules, marked=True)
-        judged = learned.learner.judge(paper_vector, rules)
+        judged = learned.learner.judge(paper_vector, rules, dots)
         if judged.post and not rules and learned.tree is not None and excluded(learned.tree, doc):
             return Verdict(False, rules)  # feedback never overturns an exclusion
         return judged
@@ -76,9 +121,10 @@ def judge_paper(
     if not learners:
         return {topic_id: Verdict(True, True) for topic_id in matched}
     paper_vector = learners.vector(paper, doc)
+    dots = learners.dots(paper_vector)
     return {
-        topic_id: learners.verdict(topic_id, paper, doc, topic_id in matched, paper_vector)
-        for topic_id in sorted(set(matched) | learners.posting)
+        topic_id: learners.verdict(topic_id, paper, doc, topic_id in matched, paper_vector, dots)
+        for topic_id in sorted(set(matched) | learners.could_post(dots))
     }
 
 
