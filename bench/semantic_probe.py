@@ -119,8 +119,8 @@ def main() -> int:
         print(NEEDS, file=sys.stderr)
         return 2
     import numpy as np
-    from topic_quality import paperbot_with
 
+    from bench.topic_quality import paperbot_with
     from bot.core.matching.rules import RULES
     from tests.support.labeled import load
 
