@@ -89,6 +89,26 @@ def test_bench_prints_every_set_and_matcher() -> None:
     assert "target (all: precision >= 0.95" in result.stdout
 
 
+def test_learning_bench_prints_every_learner_on_both_halves() -> None:
+    bench()  # the captured answers it reads, or skipped
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.learning_quality"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    figure = r"(0\.\d{3}|1\.000)"
+    row = re.compile(rf"^(\w+).* (\S+) +{figure} +{figure} +{figure}$")
+    measured = {m.group(1, 2) for m in map(row.match, result.stdout.splitlines()) if m}
+    for name in ("development", "held"):
+        for learner in ("rules", "nearest", "rocchio", "logistic"):
+            assert (name, learner) in measured
+    assert result.stdout.count("curve (nearest, events per topic): 0: F1") == 2
+    assert "target (held out with feedback: precision >= 0.95" in result.stdout
+
+
 def test_semantic_probe_embeds_a_query_as_its_positive_words() -> None:
     spec = importlib.util.spec_from_file_location(
         "semantic_probe", ROOT / "bench" / "semantic_probe.py"
