@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,6 +53,14 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
+class Fetched(list[Paper]):
+    """The papers of an answer, and why each item that could not be read was skipped."""
+
+    def __init__(self, papers: Iterable[Paper] = (), skipped: Iterable[str] = ()) -> None:
+        super().__init__(papers)
+        self.skipped = list(skipped)
+
+
 @dataclass(frozen=True, slots=True)
 class PollRecord:
     """One poll of one feed, as the poll log keeps it."""
@@ -62,6 +71,22 @@ class PollRecord:
     papers_seen: int
     papers_new: int
     error: str | None
+    skipped: tuple[str, ...] = ()  # why each item of the answers that could not be read was
+
+    @property
+    def skipped_text(self) -> str:
+        """ "2 items skipped: no id", or "3 items skipped (2 no id, 1 no title)"; "" if none."""
+        counts: dict[str, int] = {}
+        for reason in self.skipped:
+            counts[reason] = counts.get(reason, 0) + 1
+        if not counts:
+            return ""
+        total = len(self.skipped)
+        head = f"{total} item{'s' if total != 1 else ''} skipped"
+        if len(counts) == 1:
+            return f"{head}: {self.skipped[0]}"
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return f"{head} ({', '.join(f'{n} {reason}' for reason, n in ranked)})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ def status_embed(status: BotStatus) -> discord.Embed:
             value = (
                 f"{timestamp(poll.finished_at)}: {poll.papers_seen} papers, {poll.papers_new} new"
             )
+            if poll.skipped:
+                value += f"; {poll.skipped_text}"
         embed.add_field(name=f"Last poll: {feed}", value=value, inline=False)
     embed.add_field(
         name="Next poll",

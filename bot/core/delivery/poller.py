@@ -14,7 +14,7 @@ from bot.core.clock import Clock, utc_now
 from bot.core.delivery.admin_log import Report
 from bot.core.errors import SourceError, StoreUnwritable
 from bot.core.hf.source import daily_dates
-from bot.core.models import IngestResult, Paper, PollRecord
+from bot.core.models import Fetched, IngestResult, Paper, PollRecord
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,10 @@ class Poller:
         started = self._clock()
         seen = new = 0
         error: str | None = None
+        skipped: list[str] = []
         try:
             papers = await self._fetch(feed, started)
+            skipped = papers.skipped
             result = await self._ingest(papers, self._clock())
             seen, new = result.seen, result.new
         except StoreUnwritable:
@@ -132,25 +134,33 @@ class Poller:
             )
         else:
             log.info("polled feed %r: %d papers, %d new", feed, seen, new)
-        record = PollRecord(feed, started, self._clock(), seen, new, error)
+        record = PollRecord(feed, started, self._clock(), seen, new, error, tuple(skipped))
         await self._log.record_poll(record)
         return record
 
-    async def _fetch(self, feed: str, now: datetime) -> list[Paper]:
+    async def _fetch(self, feed: str, now: datetime) -> Fetched:
         return await fetch_feed(self._source, feed, now)
 
 
-async def fetch_feed(source: PaperSource, feed: str, now: datetime) -> list[Paper]:
-    """The papers of one feed: `trending`, or `daily` (today's list and yesterday's)."""
+async def fetch_feed(source: PaperSource, feed: str, now: datetime) -> Fetched:
+    """The papers of one feed: `trending`, or `daily` (today's list and yesterday's), and
+    why each item that could not be read was skipped."""
     if feed == "trending":
-        return await source.daily(sort="trending")
+        return Fetched(*_read(await source.daily(sort="trending")))
     if feed == "daily":
         papers: dict[str, Paper] = {}
+        skipped: list[str] = []
         for day in daily_dates(now):
-            for paper in await source.daily(day):
+            found, why = _read(await source.daily(day))
+            skipped += why
+            for paper in found:
                 papers.setdefault(paper.id, paper)
-        return list(papers.values())
+        return Fetched(papers.values(), skipped)
     raise ValueError(f"unknown feed {feed!r}")
+
+
+def _read(papers: list[Paper]) -> tuple[list[Paper], list[str]]:
+    return papers, list(getattr(papers, "skipped", ()))
 
 
 def _expected(exc: Exception) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,14 +23,25 @@ from bot.core.paper_ids import is_canonical_id, parse_paper_id
 log = logging.getLogger(__name__)
 
 
+# Counts past this are no count a store keeps (SQLite's and PostgreSQL's 64-bit integers hold
+# it with room to spare): 10^30 upvotes is read as this many, not as a poll that fails.
+MAX_COUNT = 2**53 - 1
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedBatch:
     papers: list[Paper]
-    skipped: list[str]  # one reason per malformed item
+    skipped: list[str]  # one reason per malformed item ("no id", "no title", ...)
 
 
 class MalformedItem(ValueError):
-    """One item of a response that cannot become a `Paper`."""
+    """One item of a response that cannot become a `Paper`: a short reason ("no id"), the
+    same for every item it fits so that they count together, and the detail for the log."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.detail = detail
 
 
 def parse_body(body: bytes | str) -> ParsedBatch:
@@ -44,9 +56,8 @@ def parse_body(body: bytes | str) -> ParsedBatch:
         try:
             paper = parse_item(item)
         except MalformedItem as exc:
-            reason = f"item {index}: {exc}"
-            log.warning("skipping malformed paper %s", reason)
-            skipped.append(reason)
+            log.warning("skipping malformed paper item %d: %s", index, exc.detail or exc)
+            skipped.append(str(exc))
             continue
         if paper.id not in seen:
             seen.add(paper.id)
@@ -78,24 +89,24 @@ def decode_json(body: bytes | str) -> Any:
 def parse_item(item: object) -> Paper:
     """Turn one API item, nested (`{"paper": {...}, ...}`) or flat, into a `Paper`."""
     if not isinstance(item, Mapping):
-        raise MalformedItem(f"expected an object, got {_json_type(item)}")
+        raise MalformedItem("not an object", f"a JSON {_json_type(item)}")
     inner = item.get("paper")
     paper: Mapping[str, Any] = inner if isinstance(inner, Mapping) else item
     outer: Mapping[str, Any] = item
 
-    raw_id = paper.get("id")
-    if not isinstance(raw_id, str) or not raw_id.strip():
-        raise MalformedItem("missing paper id")
+    raw_id = _str(paper, "id")
+    if not raw_id or not raw_id.strip():
+        raise MalformedItem("no id")
     try:
         paper_id = parse_paper_id(raw_id)
     except InvalidPaperId as exc:
-        raise MalformedItem(f"paper id {raw_id!r} is not an arXiv id") from exc
+        raise MalformedItem("an id that is no arXiv id", repr(raw_id[:80])) from exc
     if not is_canonical_id(paper_id):
-        raise MalformedItem(f"paper id {raw_id!r} is not an arXiv id")
+        raise MalformedItem("an id that is no arXiv id", repr(raw_id[:80]))
 
     title = clean_text(_str(paper, "title") or _str(outer, "title"))
     if not title:
-        raise MalformedItem(f"paper {paper_id} has no title")
+        raise MalformedItem("no title", paper_id)
 
     return Paper(
         id=paper_id,
@@ -127,8 +138,11 @@ def clean_abstract(text: str) -> str:
 
 
 def _str(obj: Mapping[str, Any], key: str) -> str | None:
+    """A text field; a lone surrogate (which no store can encode) becomes U+FFFD."""
     value = obj.get(key)
-    return value if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    return _SURROGATES.sub("\ufffd", value)
 
 
 def _int(obj: Mapping[str, Any], key: str) -> int | None:
@@ -136,11 +150,12 @@ def _int(obj: Mapping[str, Any], key: str) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return max(value, 0)
+        return min(max(value, 0), MAX_COUNT)
     if isinstance(value, float) and value.is_integer():
-        return max(int(value), 0)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+        return min(max(int(value), 0), MAX_COUNT)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip()
+        return MAX_COUNT if len(digits) > 16 else min(int(digits), MAX_COUNT)
     return None
 
 
@@ -169,14 +184,18 @@ def _authors(value: object) -> tuple[str, ...]:
     for author in value:
         name = author.get("name") if isinstance(author, Mapping) else author
         if isinstance(name, str) and clean_text(name):
-            names.append(clean_text(name))
+            names.append(clean_text(_SURROGATES.sub("\ufffd", name)))
     return tuple(names)
 
 
 def _keywords(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    return tuple(clean_text(k) for k in value if isinstance(k, str) and clean_text(k))
+    return tuple(
+        clean_text(_SURROGATES.sub("\ufffd", k))
+        for k in value
+        if isinstance(k, str) and clean_text(k)
+    )
 
 
 def _json_type(value: object) -> str:

@@ -17,7 +17,7 @@ import aiohttp
 from bot.core.clock import utc_now
 from bot.core.errors import SourceError
 from bot.core.hf.parser import parse_body, parse_paper_body
-from bot.core.models import Paper
+from bot.core.models import Fetched, Paper
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,15 @@ class HFSource:
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
 
-    async def daily(self, day: date | None = None, *, sort: str | None = None) -> list[Paper]:
-        """All papers of one Daily Papers day (or the trending list), following `Link` pages."""
+    async def daily(self, day: date | None = None, *, sort: str | None = None) -> Fetched:
+        """All papers of one Daily Papers day (or the trending list), following `Link` pages,
+        and why each item that could not be read was skipped."""
         params: dict[str, str] = {"limit": "100"}
         if day is not None:
             params["date"] = day.isoformat()
         if sort is not None:
             params["sort"] = sort
-        papers: list[Paper] = []
+        papers = Fetched()
         seen: set[str] = set()
         for _page in range(MAX_PAGES):
             response = await self._get("/api/daily_papers", params)
@@ -77,7 +78,9 @@ class HFSource:
                 log.debug("HF has no list for %s yet", day)
                 return papers
             self._raise_for_status(response, "/api/daily_papers")
-            for paper in parse_body(response.body).papers:
+            batch = parse_body(response.body)
+            papers.skipped.extend(batch.skipped)
+            for paper in batch.papers:
                 if paper.id not in seen:
                     seen.add(paper.id)
                     papers.append(paper)

@@ -7,6 +7,7 @@ outbox, saved-list and search stores sit beside this one on the same driver.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -141,7 +142,7 @@ class Store:
         async with self.transaction() as tx:
             await tx.execute(
                 "INSERT INTO poll_log (feed, started_at, finished_at, papers_seen, papers_new, "
-                "error) VALUES (?, ?, ?, ?, ?, ?)",
+                "error, skipped) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.feed,
                     to_iso(record.started_at),
@@ -149,13 +150,15 @@ class Store:
                     record.papers_seen,
                     record.papers_new,
                     record.error,
+                    json.dumps(list(record.skipped)) if record.skipped else None,
                 ),
             )
 
     async def latest_polls(self) -> list[PollRecord]:
         """The most recent poll of every feed, ordered by feed name."""
         rows = await self.fetch_all(
-            "SELECT feed, started_at, finished_at, papers_seen, papers_new, error FROM poll_log "
+            "SELECT feed, started_at, finished_at, papers_seen, papers_new, error, skipped "
+            "FROM poll_log "
             "WHERE id IN (SELECT max(id) FROM poll_log GROUP BY feed) ORDER BY feed"
         )
         return [_poll_from_row(row) for row in rows]
@@ -216,6 +219,7 @@ def _poll_from_row(row: Row) -> PollRecord:
         papers_seen=row["papers_seen"],
         papers_new=row["papers_new"],
         error=row["error"],
+        skipped=tuple(json.loads(row["skipped"])) if row["skipped"] else (),
     )
 
 
