@@ -34,7 +34,10 @@ PROFILE_TERMS = 200  # the profile's most telling terms: the rest add time, not 
 BECAUSE = 2  # saved papers named as the reason
 SHARED_TERMS = 4
 
-_WORD = re.compile(r"[a-z][a-z0-9]+|[0-9]+[a-z][a-z0-9]*")
+# A word: a run of letters and digits, with a letter, two characters at least. Runs are found
+# in one pass; a pattern that looks for the letter inside the run (`[0-9]+[a-z]...`) backtracks
+# quadratically over a long run of digits.
+_RUN = re.compile(r"[a-z0-9]+")
 # Words that carry no subject: English function words and the verbs of every abstract.
 _STOP = frozenset(
     """a about above across after again against all also although among an and any are as at be
@@ -63,7 +66,9 @@ Vector = dict[str, float]
 
 
 def _tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(fold(text)) if w not in _STOP]
+    return [
+        w for w in _RUN.findall(fold(text)) if len(w) > 1 and not w.isdigit() and w not in _STOP
+    ]
 
 
 def term_counts(paper: Paper, shown: dict[str, Counter[str]] | None = None) -> Counter[str]:

@@ -27,6 +27,7 @@ from bot.core.matching.text import (
     MEANING_PREFIXES,
     STOPWORDS,
     WORD,
+    capital_runs,
     capitalised,
     family,
     fold,
@@ -56,7 +57,6 @@ _ASCII_TOKEN = re.compile(ASCII_WORD + _CLAUSE)
 _PUNCTUATION = frozenset(',;:()[]{}!?".')
 _NEGATING = frozenset(MEANING_PREFIXES)
 _ASIDE_OUT = re.compile(r"\s*\([A-Za-z0-9]+\)")
-_CAPITALISED = re.compile(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9])")
 _ASIDE = re.compile(r"\(([A-Za-z0-9]+)\)")
 Counts = tuple[int, int, int, int, int]
@@ -233,7 +233,7 @@ class Doc:
     def _acronyms_written(self, plain: str) -> dict[str, tuple[str, ...]]:
         """The known acronyms a text writes in capitals, as families, with their expansions."""
         found: dict[str, tuple[str, ...]] = {}
-        for raw in _CAPITALISED.findall(plain):
+        for raw in capital_runs(plain):
             word, is_acronym, _parts = traits(raw)
             if is_acronym and word in ACRONYMS and word not in self.redefined:
                 found[self.key(word)] = _expansion(word, self.rules.word_families)
@@ -242,7 +242,7 @@ class Doc:
     def _extras(self, plain: str) -> list[str]:
         """What a unit also says: its names' words and its acronyms spelled out."""
         extra: list[str] = []
-        for raw in _CAPITALISED.findall(plain):
+        for raw in capital_runs(plain):
             word, is_acronym, parts = traits(raw)
             if self.rules.camel_case:
                 for part, _part_is_acronym in parts:

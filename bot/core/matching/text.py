@@ -239,8 +239,11 @@ def _about_release(sentence: str) -> bool:
     return any(hint in lowered for hint in _RELEASE_HINTS) and bool(_RELEASE.search(sentence))
 
 
-# Written with a capital somewhere: what may be an acronym (MoE) or a name (MonkeyOCR).
-_CAPITALISED = re.compile(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
+# Written with a capital somewhere: what may be an acronym (MoE) or a name (MonkeyOCR). Runs of
+# letters and digits, those with a capital kept: one pass, where a pattern that looks for the
+# capital inside each run (`[A-Za-z0-9]*[A-Z][A-Za-z0-9]*`) backtracks quadratically over a long
+# lower-case word (a 60,000-character title word took a poll 36 s).
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
 _NEGATED = re.compile(r"\b(?:" + "|".join(sorted(MEANING_PREFIXES)) + rf")-({WORD})")
 
 
@@ -257,7 +260,12 @@ def traits(raw: str) -> tuple[str, bool, tuple[tuple[str, bool], ...]]:
 
 def capitalised(text: str) -> list[str]:
     """The tokens of `text` (accents stripped) that hold a capital, in order."""
-    return _CAPITALISED.findall(_strip_accents(text))
+    return capital_runs(_strip_accents(text))
+
+
+def capital_runs(plain: str) -> list[str]:
+    """The runs of ASCII letters and digits of `plain` that hold a capital, in order."""
+    return [run for run in _ALNUM_RUN.findall(plain) if run != run.lower()]
 
 
 def _acronym_shaped(raw: str) -> bool:
