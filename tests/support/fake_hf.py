@@ -154,6 +154,15 @@ class FakeHF:
             )
         if self.body_mode == "object":
             return web.json_response({"error": "Invalid request"})
+        if self.body_mode == "chunked":  # no Content-Length: only reading it says its size
+            stream = web.StreamResponse(headers={"Content-Type": "application/json"})
+            stream.enable_chunked_encoding()
+            await stream.prepare(request)
+            body = json.dumps(self.items).encode()
+            for start in range(0, len(body), 1024):
+                await stream.write(body[start : start + 1024])
+            await stream.write_eof()
+            return stream  # type: ignore[return-value]
         return None
 
     async def _daily(self, request: web.Request) -> web.Response:

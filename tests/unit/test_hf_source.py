@@ -8,6 +8,7 @@ import pytest
 
 from bot import __version__
 from bot.core.errors import SourceError
+from bot.core.hf import source as source_module
 from bot.core.hf.source import HFSource, RetryPolicy
 from tests.support.fake_hf import FakeHF, make_item
 
@@ -157,3 +158,21 @@ async def test_paper_and_search(session: aiohttp.ClientSession, fake_hf: FakeHF)
     assert paper.title == "Mamba state space models"
     assert await hf.paper("2501.99999") is None
     assert [p.id for p in await hf.search("state space")] == ["2501.00042"]
+
+
+@pytest.mark.parametrize("mode", ["ok", "chunked"])
+async def test_an_answer_past_the_cap_is_refused_unread(
+    session: aiohttp.ClientSession, fake_hf: FakeHF, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cap, made small for the test (32 MB in use), with or without a declared length.
+    monkeypatch.setattr(source_module, "MAX_ANSWER_BYTES", 8192)
+    fake_hf.add(*(make_item(f"2611.{n:05d}", "x" * 200) for n in range(40)))
+    fake_hf.body_mode = mode
+    sleep = RecordedSleep()
+    with pytest.raises(SourceError, match=r"over paperbot's 0\.0 MB cap"):
+        await client(session, fake_hf, sleep).daily(sort="trending")
+    assert sleep.delays == [], "a body too large is refused at once, not retried"
+
+    fake_hf.items = fake_hf.items[:5]  # under the cap: read as ever, streamed or not
+    papers = await client(session, fake_hf, sleep).daily(sort="trending")
+    assert len(papers) == 5

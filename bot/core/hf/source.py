@@ -122,7 +122,7 @@ class HFSource:
                 async with self._session.get(
                     url, params=params, timeout=timeout, headers={"User-Agent": self._user_agent}
                 ) as resp:
-                    body = await resp.read()
+                    body = await _read_capped(resp, path)
                     response = _Response(resp.status, body, dict(resp.headers))
             except (aiohttp.ClientError, TimeoutError) as exc:
                 last_problem = _describe_exception(exc)
@@ -160,6 +160,37 @@ class HFSource:
     def _raise_for_status(response: _Response, what: str) -> None:
         if response.status >= 400:
             raise SourceError(f"Hugging Face {what} answered HTTP {response.status}")
+
+
+# The most an answer may weigh: a day of Daily Papers is about 100 KB a page, so this is
+# hundreds of times what Hugging Face sends; a larger body is refused, read no further than
+# this (documented in docs/settings.md).
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+async def _read_capped(resp: aiohttp.ClientResponse, path: str) -> bytes:
+    """The body, streamed, refused past `MAX_ANSWER_BYTES` (a `SourceError`, not retried)."""
+    declared = resp.content_length
+    if declared is not None and declared > MAX_ANSWER_BYTES:
+        raise SourceError(_too_large(path, declared))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise SourceError(_too_large(path, size))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(path: str, size: int) -> str:
+    def mb(n: int) -> str:
+        return f"{n / (1024 * 1024):.1f} MB"
+
+    return (
+        f"Hugging Face {path} sent an answer over paperbot's {mb(MAX_ANSWER_BYTES)} cap "
+        f"({mb(size)} or more); it was not read"
+    )
 
 
 def user_agent(version: str) -> str:
